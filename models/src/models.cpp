@@ -1,0 +1,1 @@
+// Translation unit anchoring the gan_models archive (the other sources are globbed).
