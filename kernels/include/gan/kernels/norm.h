@@ -1,0 +1,82 @@
+// Normalization kernels: batch norm (per channel) and layer norm (per row).
+//
+// Instance norm is layer norm over the rows of an [N*C, H*W] view without
+// affine parameters, so layer_norm_* serves both. Statistics are accumulated
+// in double for float inputs (two-pass mean, then variance), and the variance
+// used for normalization is the biased one, as in PyTorch.
+#pragma once
+
+#include <cstdint>
+
+#include "gan/kernels/common.h"
+
+namespace gan::kernels {
+
+// Batch norm over x viewed as [N, C, HW] (NCHW images, or [N, C] with hw = 1):
+// statistics per channel c over the N*HW elements of that channel.
+struct BatchNormParams {
+  int64_t n = 0, c = 0, hw = 1;
+  double eps = 1e-5;
+  double momentum = 0.1;  // running = (1 - momentum) * running + momentum * batch
+};
+
+namespace cpu {
+
+// Training: y = gamma * (x - mean) * invstd + beta with the batch statistics.
+// x, y [N, C, HW]; gamma, beta [C] or nullptr (= 1 / 0).
+// Writes save_mean[C], save_invstd[C] = 1/sqrt(biased var + eps) (either may be
+// nullptr to skip). If running_mean / running_var [C] are non-null they are
+// updated; running_var uses the UNBIASED batch variance, so it needs N*HW >= 2
+// (KernelError otherwise, like PyTorch's "more than 1 value per channel").
+template <class T>
+void batch_norm_train_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta, T* y,
+                            T* save_mean, T* save_invstd, T* running_mean, T* running_var, Stream s = {});
+
+// Inference: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+template <class T>
+void batch_norm_eval_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta,
+                           const T* running_mean, const T* running_var, T* y, Stream s = {});
+
+// Backward of the training forward (batch statistics depend on x):
+//   xhat = (x - mean) * invstd, dbeta = sum dy, dgamma = sum dy * xhat,
+//   dx = gamma * invstd / M * (M * dy - dbeta - xhat * dgamma), M = N*HW.
+// dx, dgamma, dbeta are overwritten; any of them may be nullptr to skip.
+template <class T>
+void batch_norm_train_bprop(const BatchNormParams& p, const T* x, const T* dy, const T* gamma,
+                            const T* save_mean, const T* save_invstd, T* dx, T* dgamma, T* dbeta,
+                            Stream s = {});
+
+// Backward of the eval forward (running statistics are constants):
+//   dx = dy * gamma / sqrt(rv + eps), dgamma = sum dy * (x - rm) / sqrt(rv + eps), dbeta = sum dy.
+// dx, dgamma, dbeta are overwritten; any of them may be nullptr to skip.
+template <class T>
+void batch_norm_eval_bprop(const BatchNormParams& p, const T* x, const T* dy, const T* gamma,
+                           const T* running_mean, const T* running_var, T* dx, T* dgamma, T* dbeta,
+                           Stream s = {});
+
+}  // namespace cpu
+
+// Layer norm: x [M, D], each row normalized over its D elements; gamma/beta [D] or nullptr.
+struct LayerNormParams {
+  int64_t m = 0, d = 0;
+  double eps = 1e-5;
+};
+
+namespace cpu {
+
+// y = gamma * (x - mean_row) * invstd_row + beta. save_mean/save_invstd [M] (nullable).
+// d must be positive when m > 0.
+template <class T>
+void layer_norm_fprop(const LayerNormParams& p, const T* x, const T* gamma, const T* beta, T* y,
+                      T* save_mean /*[M]*/, T* save_invstd /*[M]*/, Stream s = {});
+
+// Per row, with g = gamma * dy and xhat = (x - mean) * invstd:
+//   dx = invstd * (g - mean(g) - xhat * mean(g * xhat));
+// dgamma[D] = sum over rows of dy * xhat, dbeta[D] = sum over rows of dy.
+// dx, dgamma, dbeta are overwritten; any of them may be nullptr to skip.
+template <class T>
+void layer_norm_bprop(const LayerNormParams& p, const T* x, const T* dy, const T* gamma, const T* save_mean,
+                      const T* save_invstd, T* dx, T* dgamma, T* dbeta, Stream s = {});
+
+}  // namespace cpu
+}  // namespace gan::kernels

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of gan into build/<flavour> (Release).
+#   scripts/build.sh [cpu|cuda|sim] [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour="${1:-cpu}"; shift || true
+case "$flavour" in
+  cpu) cuda=off ;;
+  cuda) cuda=on ;;
+  sim) cuda=sim ;;
+  *) echo "build.sh: unknown flavour '$flavour' (cpu, cuda or sim)" >&2; exit 2 ;;
+esac
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "build/$flavour" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA="$cuda" "${launcher[@]}" "$@"
+cmake --build "build/$flavour" -j "$(nproc)"
