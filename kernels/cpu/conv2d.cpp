@@ -1,0 +1,363 @@
+// Conv2d fprop / dgrad / wgrad and bias_grad, CPU reference (PyTorch semantics).
+//
+// Layout (NCHW): x [N, C_in, H_in, W_in], w [C_out, C_in/G, KH, KW],
+// y [N, C_out, H_out, W_out], G = groups. Per group, Cg_in = C_in/G input and
+// Cg_out = C_out/G output channels; Kg = Cg_in*KH*KW; P = H_out*W_out.
+//
+// Algorithm: im2col + GEMM. For a block of nb samples and one group:
+//   col [Kg, nb*P]        im2col: col[(c,ki,kj)][s*P + oh*W_out + ow]
+//                           = x[s, c, oh*stride_h - pad_h + ki*dil_h, ow*stride_w - pad_w + kj*dil_w] (0 outside)
+//   fprop: y_g  [Cg_out, nb*P] = w_g [Cg_out, Kg] * col
+//   dgrad: col  [Kg, nb*P]     = w_g^T * dy_g [Cg_out, nb*P], then col2im scatter-adds into dx
+//   wgrad: dw_g [Cg_out, Kg]  += dy_g * col^T
+// Samples are blocked (nb > 1) when P is small (7x7 maps, 1x1 inputs) so the
+// GEMM's column count stays large; dy/y are then gathered/scattered between
+// [nb, Cg_out, P] and [Cg_out, nb*P]. A 1x1, stride 1, pad 0 conv skips
+// im2col when nb == 1: x itself is the column matrix.
+// Parallelism: parallel_for over (sample block, group) items, each chunk with
+// its own buffers; wgrad sums per-chunk partial dw in a fixed order. When there
+// is a single item the GEMM parallelises itself (gemm.cpp).
+//
+// Napkin math (each pass): FLOPs = 2*N*C_out*H_out*W_out*(C_in/G)*KH*KW;
+// minimum bytes = sizeof(T)*(|x| + |w| + |y|). im2col adds sizeof(T)*Kg*P per
+// sample and group of buffer traffic, i.e. a KH*KW/(stride_h*stride_w) blow-up
+// of x: for DCGAN's 4x4 stride 2 that is 4x, cheap next to the GEMM.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "gan/kernels/conv.h"
+#include "gan/kernels/cpu_parallel.h"
+#include "gan/kernels/gemm.h"
+
+namespace gan::kernels {
+namespace {
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+}  // namespace
+
+void conv2d_infer(Conv2dParams& p) {
+  if (p.n < 1 || p.c_in < 1 || p.h_in < 1 || p.w_in < 1 || p.c_out < 1 || p.kh < 1 ||
+      p.kw < 1) {
+    fail("conv2d", "sizes must be positive: n " + str(p.n) + ", c_in " + str(p.c_in) +
+                       ", h_in " + str(p.h_in) + ", w_in " + str(p.w_in) + ", c_out " +
+                       str(p.c_out) + ", kh " + str(p.kh) + ", kw " + str(p.kw));
+  }
+  if (p.stride_h < 1 || p.stride_w < 1 || p.dil_h < 1 || p.dil_w < 1 || p.pad_h < 0 ||
+      p.pad_w < 0) {
+    fail("conv2d", "stride and dilation must be >= 1 and padding >= 0: stride " +
+                       str(p.stride_h) + "x" + str(p.stride_w) + ", dil " + str(p.dil_h) + "x" +
+                       str(p.dil_w) + ", pad " + str(p.pad_h) + "x" + str(p.pad_w));
+  }
+  if (p.groups < 1 || p.c_in % p.groups != 0 || p.c_out % p.groups != 0) {
+    fail("conv2d", "c_in " + str(p.c_in) + " and c_out " + str(p.c_out) +
+                       " must be divisible by groups " + str(p.groups));
+  }
+  // Span of the dilated kernel: dil*(k-1) + 1 must fit in the padded input.
+  const int64_t num_h = p.h_in + 2 * p.pad_h - p.dil_h * (p.kh - 1) - 1;
+  const int64_t num_w = p.w_in + 2 * p.pad_w - p.dil_w * (p.kw - 1) - 1;
+  if (num_h < 0 || num_w < 0) {
+    fail("conv2d", "output would be empty: padded input " + str(p.h_in + 2 * p.pad_h) + "x" +
+                       str(p.w_in + 2 * p.pad_w) + " is smaller than the dilated kernel " +
+                       str(p.dil_h * (p.kh - 1) + 1) + "x" + str(p.dil_w * (p.kw - 1) + 1));
+  }
+  p.h_out = num_h / p.stride_h + 1;
+  p.w_out = num_w / p.stride_w + 1;
+}
+
+namespace cpu {
+namespace {
+
+// Columns per GEMM we aim for when blocking samples (keeps BLAS micro-kernels busy).
+constexpr int64_t kTargetCols = 256;
+
+// How a conv is cut into work items; shared by the three passes.
+struct Plan {
+  int64_t cg_in = 0, cg_out = 0;  // channels per group
+  int64_t kg = 0;                 // Cg_in*KH*KW: rows of col
+  int64_t hw_in = 0, p = 0;       // H_in*W_in, H_out*W_out
+  int64_t nb = 1;                 // samples per GEMM
+  int64_t nblocks = 0, items = 0; // items = nblocks * groups, block-major
+  bool direct = false;            // 1x1/s1/p0, nb == 1: x is the column matrix
+};
+
+Plan make_plan(const Conv2dParams& q) {
+  Plan pl;
+  pl.cg_in = q.c_in / q.groups;
+  pl.cg_out = q.c_out / q.groups;
+  pl.kg = pl.cg_in * q.kh * q.kw;
+  pl.hw_in = q.h_in * q.w_in;
+  pl.p = q.h_out * q.w_out;
+  const int64_t threads = num_threads();
+  const int64_t per_thread = (q.n + threads - 1) / threads;  // keep >= threads blocks
+  pl.nb = std::clamp<int64_t>((kTargetCols + pl.p - 1) / pl.p, 1, std::max<int64_t>(1, per_thread));
+  pl.nblocks = (q.n + pl.nb - 1) / pl.nb;
+  pl.items = pl.nblocks * q.groups;
+  pl.direct = q.kh == 1 && q.kw == 1 && q.stride_h == 1 && q.stride_w == 1 && q.pad_h == 0 &&
+              q.pad_w == 0 && q.h_out == q.h_in && q.w_out == q.w_in && pl.nb == 1;
+  return pl;
+}
+
+// Output columns [lo, hi) whose input column ow*stride - pad + off lies in [0, w_in).
+struct Range {
+  int64_t lo, hi;
+};
+Range valid_range(int64_t off, int64_t stride, int64_t in, int64_t out) {
+  // off = k*dil - pad; need 0 <= o*stride + off <= in - 1.
+  const int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  const int64_t hi = in - 1 - off < 0 ? 0 : std::min(out, (in - 1 - off) / stride + 1);
+  return {std::min(lo, hi), hi};
+}
+
+// x_g [Cg_in, H_in, W_in] -> col rows (c,ki,kj), row r at col + r*ld, P columns.
+template <class T>
+void im2col(const Conv2dParams& q, const Plan& pl, const T* x, T* col, int64_t ld) {
+  for (int64_t c = 0; c < pl.cg_in; ++c) {
+    const T* xc = x + c * pl.hw_in;
+    for (int64_t ki = 0; ki < q.kh; ++ki) {
+      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
+      for (int64_t kj = 0; kj < q.kw; ++kj) {
+        const int64_t off_w = kj * q.dil_w - q.pad_w;
+        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
+        T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
+        std::fill(row, row + rh.lo * q.w_out, T(0));
+        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
+          const T* xr = xc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
+          T* r = row + oh * q.w_out;
+          std::fill(r, r + rw.lo, T(0));
+          if (q.stride_w == 1) {
+            std::copy(xr + rw.lo, xr + rw.hi, r + rw.lo);
+          } else {
+            for (int64_t ow = rw.lo; ow < rw.hi; ++ow) r[ow] = xr[ow * q.stride_w];
+          }
+          std::fill(r + rw.hi, r + q.w_out, T(0));
+        }
+        std::fill(row + rh.hi * q.w_out, row + pl.p, T(0));
+      }
+    }
+  }
+}
+
+// The adjoint of im2col: dx_g [Cg_in, H_in, W_in] += col scattered back.
+// Overlapping windows (stride < kernel) add up, which is the point.
+template <class T>
+void col2im(const Conv2dParams& q, const Plan& pl, const T* col, int64_t ld, T* dx) {
+  for (int64_t c = 0; c < pl.cg_in; ++c) {
+    T* dxc = dx + c * pl.hw_in;
+    for (int64_t ki = 0; ki < q.kh; ++ki) {
+      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
+      for (int64_t kj = 0; kj < q.kw; ++kj) {
+        const int64_t off_w = kj * q.dil_w - q.pad_w;
+        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
+        const T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
+        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
+          T* dr = dxc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
+          const T* r = row + oh * q.w_out;
+          for (int64_t ow = rw.lo; ow < rw.hi; ++ow) dr[ow * q.stride_w] += r[ow];
+        }
+      }
+    }
+  }
+}
+
+// Row-major [m, n] * [n, k]-style GEMM with natural leading dimensions; serial
+// inside a parallel_for chunk, parallel when called from a single item.
+template <class T>
+void gemm1(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, const T* b, T beta,
+           T* c) {
+  GemmParams g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.beta = static_cast<double>(beta);
+  gemm(g, a, b, c);
+}
+
+void check_launch(const Conv2dParams& p) {
+  Conv2dParams q = p;
+  conv2d_infer(q);
+  if (q.h_out != p.h_out || q.w_out != p.w_out) {
+    fail("conv2d", "h_out x w_out " + str(p.h_out) + "x" + str(p.w_out) + " does not match " +
+                       str(q.h_out) + "x" + str(q.w_out) + " from the sizes (call conv2d_infer)");
+  }
+}
+
+}  // namespace
+
+template <class T>
+void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, const T* bias,
+                              T* y) {
+  const Plan pl = make_plan(q);
+  parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t g = it % q.groups;
+      const int64_t n0 = (it / q.groups) * pl.nb;
+      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t cols = cnt * pl.p;
+      const T* wg = w + g * pl.cg_out * pl.kg;  // [Cg_out, Kg]
+      const T* src = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
+      if (!pl.direct) {
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, src + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
+        src = col.data();
+      }
+      T* yg = y + (n0 * q.c_out + g * pl.cg_out) * pl.p;  // sample n0: [Cg_out, P]
+      T* dst = cnt == 1 ? yg : tmp.data();
+      gemm1(false, false, pl.cg_out, cols, pl.kg, wg, src, T(0), dst);
+      // Scatter [Cg_out, cnt*P] back to [cnt, C_out, P] (identity for cnt == 1), adding bias.
+      for (int64_t s = 0; s < cnt; ++s) {
+        for (int64_t co = 0; co < pl.cg_out; ++co) {
+          T* yr = yg + (s * q.c_out + co) * pl.p;
+          const T b = bias ? bias[g * pl.cg_out + co] : T(0);
+          if (cnt == 1) {
+            if (bias) for (int64_t i = 0; i < pl.p; ++i) yr[i] += b;
+          } else {
+            const T* tr = tmp.data() + co * cols + s * pl.p;
+            for (int64_t i = 0; i < pl.p; ++i) yr[i] = tr[i] + b;
+          }
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx) {
+  const Plan pl = make_plan(q);
+  parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
+    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    for (int64_t it = begin; it < end; ++it) {
+      const int64_t g = it % q.groups;
+      const int64_t n0 = (it / q.groups) * pl.nb;
+      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t cols = cnt * pl.p;
+      const T* wg = w + g * pl.cg_out * pl.kg;
+      const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
+      T* dxg = dx + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
+      if (pl.direct) {  // dx_g [Cg_in, HW] = w_g^T [Cg_in, Cg_out] * dy_g [Cg_out, HW]
+        gemm1(true, false, pl.cg_in, pl.p, pl.cg_out, wg, dyg, T(0), dxg);
+        continue;
+      }
+      const T* src = dyg;
+      if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
+        for (int64_t co = 0; co < pl.cg_out; ++co)
+          for (int64_t s = 0; s < cnt; ++s)
+            std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
+        src = tmp.data();
+      }
+      gemm1(true, false, pl.kg, cols, pl.cg_out, wg, src, T(0), col.data());
+      for (int64_t s = 0; s < cnt; ++s) {
+        T* dxs = dxg + s * q.c_in * pl.hw_in;
+        std::fill(dxs, dxs + pl.cg_in * pl.hw_in, T(0));
+        col2im(q, pl, col.data() + s * pl.p, cols, dxs);
+      }
+    }
+  });
+}
+
+template <class T>
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T* dw) {
+  const Plan pl = make_plan(q);
+  const int64_t wsize = q.c_out * pl.kg;  // |dw| = C_out * Cg_in*KH*KW
+  const int64_t chunks = std::min<int64_t>(num_threads(), pl.items);
+  // Chunk 0 accumulates into dw itself, chunks 1.. into partial buffers that
+  // are summed in a fixed order afterwards (deterministic for a thread count).
+  std::vector<T> partial((chunks - 1) * wsize);
+  parallel_for(chunks, 1, [&](int64_t cbegin, int64_t cend) {
+    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    for (int64_t ch = cbegin; ch < cend; ++ch) {
+      T* acc = ch == 0 ? dw : partial.data() + (ch - 1) * wsize;
+      std::fill(acc, acc + wsize, T(0));
+      for (int64_t it = pl.items * ch / chunks; it < pl.items * (ch + 1) / chunks; ++it) {
+        const int64_t g = it % q.groups;
+        const int64_t n0 = (it / q.groups) * pl.nb;
+        const int64_t cnt = std::min(pl.nb, q.n - n0);
+        const int64_t cols = cnt * pl.p;
+        const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
+        const T* xg = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
+        T* dwg = acc + g * pl.cg_out * pl.kg;  // [Cg_out, Kg]
+        if (pl.direct) {  // dw_g += dy_g [Cg_out, HW] * x_g^T [HW, Cg_in]
+          gemm1(false, true, pl.cg_out, pl.cg_in, pl.p, dyg, xg, T(1), dwg);
+          continue;
+        }
+        const T* a = dyg;
+        if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
+          for (int64_t co = 0; co < pl.cg_out; ++co)
+            for (int64_t s = 0; s < cnt; ++s)
+              std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
+          a = tmp.data();
+        }
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, xg + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
+        gemm1(false, true, pl.cg_out, pl.kg, cols, a, col.data(), T(1), dwg);
+      }
+    }
+  });
+  if (chunks > 1) {
+    parallel_for(wsize, 4096, [&](int64_t begin, int64_t end) {
+      for (int64_t ch = 1; ch < chunks; ++ch) {
+        const T* src = partial.data() + (ch - 1) * wsize;
+        for (int64_t i = begin; i < end; ++i) dw[i] += src[i];
+      }
+    });
+  }
+}
+
+template <class T>
+void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream) {
+  check_launch(p);
+  conv2d_fprop_im2col_gemm(p, x, w, bias, y);
+}
+
+template <class T>
+void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream) {
+  check_launch(p);
+  conv2d_dgrad_gemm_col2im(p, dy, w, dx);
+}
+
+template <class T>
+void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream) {
+  check_launch(p);
+  conv2d_wgrad_im2col_gemm(p, x, dy, dw);
+}
+
+template <class T>
+void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream) {
+  if (n < 0 || c < 0 || hw < 0) {
+    fail("bias_grad", "negative size: n " + str(n) + ", c " + str(c) + ", hw " + str(hw));
+  }
+  // dy [n, c, hw] -> db [c]; accumulate in double so a float sum over a large
+  // batch of maps does not lose the small terms.
+  parallel_for(c, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, n * hw)),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t ci = begin; ci < end; ++ci) {
+                   double acc = 0;
+                   for (int64_t ni = 0; ni < n; ++ni) {
+                     const T* r = dy + (ni * c + ci) * hw;
+                     for (int64_t i = 0; i < hw; ++i) acc += static_cast<double>(r[i]);
+                   }
+                   db[ci] = static_cast<T>(acc);
+                 }
+               });
+}
+
+#define GAN_INSTANTIATE_CONV2D(T)                                                              \
+  template void conv2d_fprop_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, const T*, \
+                                            T*);                                               \
+  template void conv2d_dgrad_gemm_col2im<T>(const Conv2dParams&, const T*, const T*, T*);      \
+  template void conv2d_wgrad_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, T*);      \
+  template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, Stream); \
+  template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);          \
+  template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);          \
+  template void bias_grad<T>(int64_t, int64_t, int64_t, const T*, T*, Stream);
+GAN_INSTANTIATE_CONV2D(float)
+GAN_INSTANTIATE_CONV2D(double)
+#undef GAN_INSTANTIATE_CONV2D
+
+}  // namespace cpu
+}  // namespace gan::kernels
