@@ -1,0 +1,174 @@
+// Losses and softmax.
+//
+// Each loss runs its kernel per element (reduction none) and reduces with
+// ops::mean / ops::sum, whose own gradients are recorded as usual. Backwards
+// are composites of engine ops (twice differentiable); cross_entropy runs its
+// first-order kernel during a plain backward and the composite under
+// create_graph. softmax / log_softmax work on the last dim; any other dim is
+// permuted there and back.
+//
+// | op              | backward (g = incoming gradient, y = output)          | 2nd order |
+// |-----------------|-------------------------------------------------------|-----------|
+// | bce_with_logits | (sigmoid(x) - t) * g ; target: -x * g                 | yes       |
+// | mse_loss        | 2(x - t) * g ; target: -2(x - t) * g                  | yes       |
+// | cross_entropy   | (softmax(x) - onehot(labels)) * g[:, None]            | yes       |
+// | softmax         | y * (g - sum(g * y, dim, keepdim))                    | yes       |
+// | log_softmax     | g - exp(y) * sum(g, dim, keepdim)                     | yes       |
+#include "gan/autograd.h"
+#include "gan/dispatch.h"
+#include "gan/kernels/loss.h"
+#include "gan/ops.h"
+
+namespace gan::ops {
+
+using autograd::SavedOutput;
+using Grads = std::vector<Tensor>;
+
+namespace {
+
+bool wants(const Tensor& t) { return t.defined() && t.requires_grad(); }
+
+void check_pair(const char* op, const char* a_name, const Tensor& a, const char* b_name, const Tensor& b) {
+  check_defined(op, a_name, a);
+  check_defined(op, b_name, b);
+  check_float(op, a);
+  check_same_device(op, a, b);
+  check_same_dtype(op, a, b);
+  GAN_CHECK(a.shape() == b.shape(), op, ": ", a_name, " ", shape_str(a.shape()), " and ", b_name, " ",
+            shape_str(b.shape()), " must have the same shape");
+}
+
+Tensor reduce(const Tensor& per_element, Reduction r) {
+  switch (r) {
+    case Reduction::none: return per_element;
+    case Reduction::mean: return mean(per_element);
+    case Reduction::sum: return sum(per_element);
+  }
+  return per_element;
+}
+
+// Softmax-family kernel over the last dim, viewed as [M, D].
+template <bool kLog>
+Tensor softmax_last(const char* op, const Tensor& x) {
+  const int64_t d = x.dim() == 0 ? 1 : x.size(-1);
+  const int64_t m = d > 0 ? x.numel() / d : 0;
+  Tensor y = empty_like(x);
+  if (x.numel() > 0) {
+    dispatch_float(op, x, [&]<class T>() {
+      if constexpr (kLog) {
+        kernels::cpu::log_softmax_fprop<T>(m, d, x.data<T>(), y.data<T>());
+      } else {
+        kernels::cpu::softmax_fprop<T>(m, d, x.data<T>(), y.data<T>());
+      }
+    });
+  }
+  const std::vector<int64_t> last{-1};
+  if constexpr (kLog) {
+    autograd::record(y, op, {x}, [y = SavedOutput(y), last](const Tensor& g) {
+      return Grads{sub(g, mul(exp(y.get()), sum(g, last, true)))};
+    });
+  } else {
+    autograd::record(y, op, {x}, [y = SavedOutput(y), last](const Tensor& g) {
+      const Tensor yy = y.get();
+      return Grads{mul(yy, sub(g, sum(mul(g, yy), last, true)))};
+    });
+  }
+  return y;
+}
+
+template <bool kLog>
+Tensor softmax_any(const char* op, const Tensor& x, int64_t dim) {
+  check_float(op, x);
+  if (x.dim() == 0) return softmax_last<kLog>(op, x.reshape({1})).reshape({});
+  const int64_t d = wrap_dim(op, dim, x.dim());
+  if (d == x.dim() - 1) return softmax_last<kLog>(op, x);
+  std::vector<int64_t> perm;
+  for (int64_t i = 0; i < x.dim(); ++i)
+    if (i != d) perm.push_back(i);
+  perm.push_back(d);
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+  return permute(softmax_last<kLog>(op, permute(x, perm)), inverse);
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_any<false>("softmax", x, dim); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_any<true>("log_softmax", x, dim); }
+
+Tensor bce_with_logits(const Tensor& logits, const Tensor& target, Reduction r) {
+  const char* op = "bce_with_logits";
+  check_pair(op, "logits", logits, "target", target);
+  Tensor loss = empty_like(logits);
+  dispatch_float(op, logits, [&]<class T>() {
+    kernels::cpu::bce_with_logits_fprop<T>(logits.numel(), logits.data<T>(), target.data<T>(), loss.data<T>());
+  });
+  autograd::record(loss, op, {logits, target}, [logits, target](const Tensor& g) {
+    Tensor dx, dt;
+    if (wants(logits)) dx = mul(sub(sigmoid(logits), target), g);
+    if (wants(target)) dt = neg(mul(logits, g));
+    return Grads{dx, dt};
+  });
+  return reduce(loss, r);
+}
+
+Tensor mse_loss(const Tensor& x, const Tensor& target, Reduction r) {
+  const char* op = "mse_loss";
+  check_pair(op, "input", x, "target", target);
+  Tensor loss = empty_like(x);
+  dispatch_float(op, x, [&]<class T>() {
+    kernels::cpu::mse_fprop<T>(x.numel(), x.data<T>(), target.data<T>(), loss.data<T>());
+  });
+  autograd::record(loss, op, {x, target}, [x, target](const Tensor& g) {
+    const Tensor d = mul(mul(sub(x, target), g), 2.0);
+    return Grads{wants(x) ? d : Tensor(), wants(target) ? neg(d) : Tensor()};
+  });
+  return reduce(loss, r);
+}
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r) {
+  const char* op = "cross_entropy";
+  check_float(op, logits);
+  check_dtype(op, "labels", labels, DType::i64);
+  GAN_CHECK(logits.dim() == 2, op, ": expected logits [N, C], got ", shape_str(logits.shape()), " with labels ",
+            shape_str(labels.shape()));
+  const int64_t n = logits.size(0), c = logits.size(1);
+  GAN_CHECK(labels.dim() == 1 && labels.size(0) == n, op, ": labels ", shape_str(labels.shape()),
+            " do not match logits ", shape_str(logits.shape()), " (expected [", n, "])");
+  check_same_device(op, logits, labels);
+  if (!labels.device().is_cpu()) no_backend(op, labels);
+  const int64_t* lp = labels.data<int64_t>();
+  for (int64_t i = 0; i < n; ++i)
+    GAN_CHECK(lp[i] >= 0 && lp[i] < c, op, ": label ", lp[i], " at row ", i, " out of range [0, ", c,
+              ") for logits ", shape_str(logits.shape()));
+  Tensor loss = empty_like(logits, {n});
+  Tensor save_lsm = empty_like(logits);
+  if (n > 0) {
+    GAN_CHECK(c > 0, op, ": logits ", shape_str(logits.shape()), " have no classes");
+    dispatch_float(op, logits, [&]<class T>() {
+      kernels::cpu::cross_entropy_fprop<T>(n, c, logits.data<T>(), lp, loss.data<T>(), save_lsm.data<T>());
+    });
+  }
+  autograd::record(loss, op, {logits}, [logits, labels, save_lsm, n, c](const Tensor& g) {
+    if (autograd::grad_enabled()) {  // create_graph: composite, differentiable again
+      Tensor onehot = Tensor::zeros({n, c}, Options{logits.dtype(), logits.device()});
+      dispatch_float("cross_entropy_backward", onehot, [&]<class T>() {
+        const int64_t* l = labels.data<int64_t>();
+        T* o = onehot.data<T>();
+        for (int64_t i = 0; i < n; ++i) o[i * c + l[i]] = T(1);
+      });
+      return Grads{mul(sub(softmax(logits, 1), onehot), g.reshape({n, 1}))};
+    }
+    Tensor dx = empty_like(logits);
+    if (n > 0) {
+      dispatch_float("cross_entropy_backward", logits, [&]<class T>() {
+        kernels::cpu::cross_entropy_bprop<T>(n, c, save_lsm.data<T>(), labels.data<int64_t>(), g.data<T>(),
+                                             dx.data<T>());
+      });
+    }
+    return Grads{dx};
+  });
+  return reduce(loss, r);
+}
+
+}  // namespace gan::ops
