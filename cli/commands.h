@@ -1,0 +1,11 @@
+// Subcommands of the `gan` executable; each adds itself to the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace gan::cli {
+
+void add_info_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace gan::cli
