@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds, runs every test.
 # CI (.ci/run) calls exactly this.
+#
+#   1. the sim flavour (CPU backend + kernels on the SIMT emulator): every suite,
+#      two test processes at a time with one OpenMP thread each (2 cores, no
+#      oversubscription: OpenMP's spin-waiting collapses when threads > cores);
+#   2. the kernel suites again with 3 threads, so the parallel paths and uneven
+#      chunking are exercised;
+#   3. the kernel and emulator suites under AddressSanitizer + UBSan.
+# GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 flavour="${GAN_TEST_FLAVOUR:-sim}"
+start=$SECONDS
 bash scripts/build.sh "$flavour"
-ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 600
+echo "test.sh: built the $flavour flavour in $((SECONDS - start)) s"
+
+OMP_NUM_THREADS=1 ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 900
+OMP_NUM_THREADS=3 ctest --test-dir "build/$flavour" -L kernels --output-on-failure -j 1 --timeout 900
+if [ "${GAN_TEST_SANITIZE:-1}" != 0 ]; then
+  bash scripts/sanitize.sh
+fi
+echo "test.sh: all steps passed in $((SECONDS - start)) s"
