@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "gan/autograd.h"
+#include "gan/cuda/caching_allocator.h"
+#include "gan/cuda/runtime.h"
 #include "gan/dispatch.h"
 #include "gan/kernels/elementwise.h"
 #include "gan/kernels/rng.h"
@@ -57,21 +59,46 @@ int64_t wrap_dim(const char* op, int64_t dim, int64_t rank) {
 }
 
 void no_backend(const char* op, const Tensor& t) {
-  throw Error(detail::concat(op, ": tensor ", shape_str(t.shape()), " is on ", t.device().str(),
-                             ", but this build of gan has no backend for that device"));
+  throw Error(detail::concat(op, ": tensor ", shape_str(t.shape()), " is on ", t.device().str(), ", but ",
+                             t.device().is_cuda() ? "this op has no CUDA kernel in this build (yet); move it with .to(cpu)"
+                                                  : "this build of gan has no backend for that device"));
 }
 
 // ---- storage ---------------------------------------------------------------------
 
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  GAN_CHECK(device.is_cpu(), "Storage: device ", device.str(), " is not available in this build");
+  if (device.is_cuda()) {
+    // Device memory through the caching allocator (a real device or the emulator).
+    data_ = cuda::device_allocator(device.index).allocate(nbytes);
+    return;
+  }
   // 64-byte alignment for vector loads; aligned_alloc needs a multiple of the alignment.
   const size_t rounded = std::max<size_t>(64, (nbytes + 63) / 64 * 64);
   data_ = std::aligned_alloc(64, rounded);
   GAN_CHECK(data_ != nullptr, "Storage: out of memory allocating ", nbytes, " bytes");
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() {
+  if (device_.is_cuda()) {
+    cuda::device_allocator(device_.index).deallocate(data_);
+  } else {
+    std::free(data_);
+  }
+}
+
+namespace detail {
+void copy_bytes(Device dst_dev, void* dst, Device src_dev, const void* src, size_t bytes) {
+  if (bytes == 0 || dst == src) return;
+  if (dst_dev.is_cpu() && src_dev.is_cpu()) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
+  const cuda::CopyKind kind = src_dev.is_cpu()   ? cuda::CopyKind::host_to_device
+                              : dst_dev.is_cpu() ? cuda::CopyKind::device_to_host
+                                                 : cuda::CopyKind::device_to_device;
+  cuda::memcpy(dst, src, bytes, kind);
+}
+}  // namespace detail
 
 // ---- creation ----------------------------------------------------------------------
 
@@ -245,7 +272,13 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_
 // ---- in-place -------------------------------------------------------------------------
 
 Tensor& Tensor::fill_(double value) {
-  GAN_CHECK(device().is_cpu(), "fill_: ", str(), " is not on the CPU and this build has no other backend");
+  if (device().is_cuda()) {
+    // Fill on the host and copy: one transfer, no kernel needed for a rare operation.
+    Tensor host = Tensor::full(shape(), value, Options{dtype(), Device::cpu()});
+    detail::copy_bytes(device(), raw_data(), Device::cpu(), host.raw_data(), nbytes());
+    bump_version();
+    return *this;
+  }
   switch (dtype()) {
     case DType::f32: kernels::cpu::fill<float>(numel(), static_cast<float>(value), data<float>()); break;
     case DType::f64: kernels::cpu::fill<double>(numel(), value, data<double>()); break;
@@ -263,7 +296,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
   GAN_CHECK(src.shape() == shape(), "copy_: source shape ", shape_str(src.shape()), " differs from destination ",
             shape_str(shape()));
   Tensor s = src.to(device()).to(dtype());
-  if (s.raw_data() != raw_data()) std::memcpy(raw_data(), s.raw_data(), nbytes());
+  detail::copy_bytes(device(), raw_data(), s.device(), s.raw_data(), nbytes());
   bump_version();
   return *this;
 }
@@ -272,8 +305,20 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
+  if (!device().is_cpu()) {
+    // Through the host: dtype changes of device tensors are rare (checkpoints, tests).
+    Tensor out;
+    {
+      NoGradGuard ng;
+      out = to(Device::cpu()).to(dt).to(device());
+    }
+    if (is_floating(dt) && is_floating(dtype())) {
+      const DType from = dtype();
+      autograd::record(out, "to_dtype", {*this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
+    }
+    return out;
+  }
   Tensor out = Tensor::empty(shape(), Options{dt, device()});
-  GAN_CHECK(device().is_cpu(), "to(", dtype_name(dt), "): ", str(), " needs a backend for ", device().str());
   const int64_t n = numel();
   auto convert = [&]<class From>(const From* src) {
     switch (dt) {
@@ -310,13 +355,21 @@ Tensor Tensor::to(DType dt) const {
 
 Tensor Tensor::to(Device dev) const {
   if (dev == device()) return *this;
-  throw Error(detail::concat("to(", dev.str(), "): tensor ", str(), " cannot move: this build of gan (flavour ",
-                             "without a CUDA backend) has only the CPU device"));
+  GAN_CHECK(dev.is_cpu() || cuda::available(), "to(", dev.str(), "): tensor ", str(), " cannot move: ",
+            cuda::backend_name() == std::string("none") ? "this build of gan has no CUDA backend (cpu flavour)"
+                                                        : "no CUDA device is present");
+  Tensor out = Tensor::empty(shape(), Options{dtype(), dev});
+  detail::copy_bytes(dev, out.raw_data(), device(), raw_data(), nbytes());
+  if (is_floating(dtype())) {
+    const Device from = device();
+    autograd::record(out, "to_device", {*this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
+  }
+  return out;
 }
 
 Tensor Tensor::clone() const {
   Tensor out = Tensor::empty(shape(), Options{dtype(), device()});
-  std::memcpy(out.raw_data(), raw_data(), nbytes());
+  detail::copy_bytes(device(), out.raw_data(), device(), raw_data(), nbytes());
   autograd::record(out, "clone", {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
   return out;
 }
@@ -400,7 +453,8 @@ namespace {
 Tensor narrow0_backward(const Tensor& g, const Shape& full, int64_t start) {
   Tensor out = Tensor::zeros(full, Options{g.dtype(), g.device()});
   const size_t row_bytes = g.dim() ? g.nbytes() / static_cast<size_t>(std::max<int64_t>(g.size(0), 1)) : 0;
-  std::memcpy(static_cast<char*>(out.raw_data()) + row_bytes * static_cast<size_t>(start), g.raw_data(), g.nbytes());
+  detail::copy_bytes(out.device(), static_cast<char*>(out.raw_data()) + row_bytes * static_cast<size_t>(start),
+                     g.device(), g.raw_data(), g.nbytes());
   const int64_t len = g.size(0);
   autograd::record(out, "narrow0_backward", {g},
                    [start, len](const Tensor& gg) { return std::vector<Tensor>{gg.narrow0(start, len)}; });

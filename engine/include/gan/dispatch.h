@@ -3,20 +3,38 @@
 //
 //   return dispatch_float("tanh", x, [&]<class T>() { kernels::cpu::unary<T>(...); });
 //
-// Chooses the kernel instantiation for the tensor's dtype, and (once the CUDA
-// backend exists) the backend for its device. Until then a CUDA tensor reaching
-// an op is a clear error naming the op.
+// dispatch_float chooses the kernel instantiation for the tensor's dtype and
+// admits only CPU tensors: an op without CUDA kernels fails clearly on a CUDA
+// tensor, naming the op. Ops whose kernel family exists for CUDA use
+// dispatch_float_device and pick the launcher with GAN_KERNEL:
+//
+//   dispatch_float_device("tanh", x, [&]<class T>() {
+//     GAN_KERNEL(x, unary<T>)(p, UnaryOp::tanh, x.data<T>(), y.data<T>(), stream_of(x));
+//   });
+//
+// (kernels::cpu and kernels::cuda launchers have identical signatures, so the
+// choice is between two function pointers of one type.)
 #pragma once
 
+#include "gan/kernels/common.h"
 #include "gan/tensor.h"
+
+#if defined(GAN_HAS_CUDA_KERNELS)
+#define GAN_KERNEL(tensor, fn) ((tensor).device().is_cuda() ? &::gan::kernels::cuda::fn : &::gan::kernels::cpu::fn)
+#else
+#define GAN_KERNEL(tensor, fn) (&::gan::kernels::cpu::fn)
+#endif
 
 namespace gan {
 
 [[noreturn]] void no_backend(const char* op, const Tensor& t);
 
+// The stream a tensor's kernels run on (the default stream for now).
+inline kernels::Stream stream_of(const Tensor&) { return {}; }
+
+namespace detail {
 template <class F>
-decltype(auto) dispatch_float(const char* op, const Tensor& t, F&& f) {
-  if (!t.device().is_cpu()) no_backend(op, t);
+decltype(auto) dispatch_dtype(const char* op, const Tensor& t, F&& f) {
   switch (t.dtype()) {
     case DType::f32: return f.template operator()<float>();
     case DType::f64: return f.template operator()<double>();
@@ -24,6 +42,22 @@ decltype(auto) dispatch_float(const char* op, const Tensor& t, F&& f) {
   }
   throw Error(detail::concat(op, ": expected a floating-point tensor (f32 or f64), got ", dtype_name(t.dtype()),
                              " of shape ", shape_str(t.shape())));
+}
+}  // namespace detail
+
+template <class F>
+decltype(auto) dispatch_float(const char* op, const Tensor& t, F&& f) {
+  if (!t.device().is_cpu()) no_backend(op, t);
+  return detail::dispatch_dtype(op, t, std::forward<F>(f));
+}
+
+// For ops with kernels on every backend of this build.
+template <class F>
+decltype(auto) dispatch_float_device(const char* op, const Tensor& t, F&& f) {
+#if !defined(GAN_HAS_CUDA_KERNELS)
+  if (!t.device().is_cpu()) no_backend(op, t);
+#endif
+  return detail::dispatch_dtype(op, t, std::forward<F>(f));
 }
 
 // Output of the same dtype/device as `like`.

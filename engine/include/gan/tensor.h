@@ -165,4 +165,9 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b);
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
 void check_float(const char* op, const Tensor& t);
 
+namespace detail {
+// memcpy between any two devices (host, a CUDA device or the emulator's).
+void copy_bytes(Device dst_dev, void* dst, Device src_dev, const void* src, size_t bytes);
+}  // namespace detail
+
 }  // namespace gan

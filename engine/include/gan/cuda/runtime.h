@@ -1,0 +1,43 @@
+// The CUDA runtime as the engine sees it: one small interface, three builds.
+//
+//   cuda flavour: the real CUDA runtime (cudaMalloc, cudaMemcpy, ...);
+//   sim flavour:  the SIMT emulator's runtime: device memory is host memory,
+//                 copies and streams are synchronous, the device is an H100;
+//   cpu flavour:  no device; every call but available()/device_count() throws.
+//
+// Everything above this header (storage, allocator, Tensor::to, ops) is the
+// same code in all three builds.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace gan::cuda {
+
+struct DeviceProperties {
+  std::string name;
+  int major = 0, minor = 0;          // compute capability
+  int sm_count = 0;
+  size_t total_memory = 0;           // bytes
+  size_t shared_memory_per_block_optin = 0;
+  bool emulated = false;             // true in the sim flavour
+};
+
+// "cuda", "sim" or "none".
+const char* backend_name();
+// True when a CUDA device can be used (sim: always; cuda: cudaGetDeviceCount > 0).
+bool available();
+int device_count();
+DeviceProperties properties(int device = 0);
+
+// Raw device memory; errors (out of memory, no device) throw gan::Error naming the call.
+void* raw_malloc(size_t bytes, int device = 0);
+void raw_free(void* ptr, int device = 0);
+
+enum class CopyKind { host_to_device, device_to_host, device_to_device };
+void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind);
+void memset(void* dst, int value, size_t bytes);
+// Waits for all work on the device (a no-op on the emulator, whose launches are synchronous).
+void synchronize(int device = 0);
+
+}  // namespace gan::cuda

@@ -1,0 +1,50 @@
+// gan::cuda runtime of the sim flavour: the SIMT emulator runs kernels on the CPU,
+// so device memory is host memory (64-byte aligned, poisoned with NaN bytes so
+// that a kernel reading what nobody wrote shows it), and every operation is
+// synchronous. The device presents itself as an H100 (the emulator checks launches
+// against its limits).
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "gan/cuda/runtime.h"
+#include "gan/error.h"
+
+namespace gan::cuda {
+
+const char* backend_name() { return "sim"; }
+bool available() { return true; }
+int device_count() { return 1; }
+
+DeviceProperties properties(int device) {
+  GAN_CHECK(device == 0, "cuda::properties: device ", device, " does not exist (the emulator has one)");
+  DeviceProperties p;
+  p.name = "NVIDIA H100 (SIMT emulator on the CPU)";
+  p.major = 9;
+  p.minor = 0;
+  p.sm_count = 132;
+  p.total_memory = size_t{80} << 30;
+  p.shared_memory_per_block_optin = 227 * 1024;
+  p.emulated = true;
+  return p;
+}
+
+void* raw_malloc(size_t bytes, int device) {
+  GAN_CHECK(device == 0, "cuda::malloc: device ", device, " does not exist (the emulator has one)");
+  const size_t rounded = std::max<size_t>(64, (bytes + 63) / 64 * 64);
+  void* p = std::aligned_alloc(64, rounded);
+  GAN_CHECK(p != nullptr, "cuda::malloc: out of memory allocating ", bytes, " bytes");
+  std::memset(p, 0xff, rounded);  // all-ones bytes: NaN as f32/f64, -1 as integers
+  return p;
+}
+
+void raw_free(void* ptr, int) { std::free(ptr); }
+void memcpy(void* dst, const void* src, size_t bytes, CopyKind) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+void memset(void* dst, int value, size_t bytes) {
+  if (bytes) std::memset(dst, value, bytes);
+}
+void synchronize(int) {}
+
+}  // namespace gan::cuda
