@@ -7,5 +7,8 @@ namespace gan::cli {
 
 void add_info_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_interpolate_command(CLI::App& app);
 
 }  // namespace gan::cli

@@ -8,7 +8,13 @@
 int main(int argc, char** argv) {
   CLI::App app{"gan: a C++20/CUDA engine for training generative adversarial networks"};
   app.require_subcommand(1);
-  app.footer("Examples:\n  gan info\n  gan demo ring --out runs/ring --steps 4000");
+  app.footer(
+      "Examples:\n  gan train --config configs/dcgan-fmnist.toml\n"
+      "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png\n"
+      "  gan info\n  gan demo ring --out runs/ring --steps 4000");
+  gan::cli::add_train_command(app);
+  gan::cli::add_sample_command(app);
+  gan::cli::add_interpolate_command(app);
   gan::cli::add_info_command(app);
   gan::cli::add_demo_command(app);
   try {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "gan/kernels/common.h"
+#include "gan/profiler.h"
 #include "gan/tensor.h"
 
 #if defined(GAN_HAS_CUDA_KERNELS)
@@ -48,6 +49,7 @@ decltype(auto) dispatch_dtype(const char* op, const Tensor& t, F&& f) {
 template <class F>
 decltype(auto) dispatch_float(const char* op, const Tensor& t, F&& f) {
   if (!t.device().is_cpu()) no_backend(op, t);
+  profiler::Scope scope(op);
   return detail::dispatch_dtype(op, t, std::forward<F>(f));
 }
 
@@ -57,6 +59,7 @@ decltype(auto) dispatch_float_device(const char* op, const Tensor& t, F&& f) {
 #if !defined(GAN_HAS_CUDA_KERNELS)
   if (!t.device().is_cpu()) no_backend(op, t);
 #endif
+  profiler::Scope scope(op);
   return detail::dispatch_dtype(op, t, std::forward<F>(f));
 }
 

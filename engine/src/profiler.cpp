@@ -1,0 +1,63 @@
+#include "gan/profiler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+namespace gan::profiler {
+
+namespace detail {
+std::atomic<bool> g_enabled{false};
+namespace {
+std::mutex mu;
+std::map<std::string, OpStats>& table() {
+  static std::map<std::string, OpStats> t;
+  return t;
+}
+}  // namespace
+
+void add(const char* op, double seconds) {
+  std::lock_guard<std::mutex> lock(mu);
+  OpStats& s = table()[op];
+  s.op = op;
+  s.calls += 1;
+  s.seconds += seconds;
+}
+}  // namespace detail
+
+void enable(bool on) { detail::g_enabled.store(on, std::memory_order_relaxed); }
+bool enabled() { return detail::g_enabled.load(std::memory_order_relaxed); }
+
+void reset() {
+  std::lock_guard<std::mutex> lock(detail::mu);
+  detail::table().clear();
+}
+
+std::vector<OpStats> snapshot() {
+  std::lock_guard<std::mutex> lock(detail::mu);
+  std::vector<OpStats> v;
+  for (const auto& [k, s] : detail::table()) v.push_back(s);
+  std::sort(v.begin(), v.end(), [](const OpStats& a, const OpStats& b) { return a.seconds > b.seconds; });
+  return v;
+}
+
+std::string report(double total_seconds) {
+  const auto v = snapshot();
+  std::string out = total_seconds > 0 ? "op                         calls     ms   share\n"
+                                      : "op                         calls     ms\n";
+  char line[128];
+  for (const auto& s : v) {
+    if (total_seconds > 0) {
+      std::snprintf(line, sizeof line, "%-24s %7lld %7.2f  %5.1f%%\n", s.op.c_str(), static_cast<long long>(s.calls),
+                    1000 * s.seconds, 100 * s.seconds / total_seconds);
+    } else {
+      std::snprintf(line, sizeof line, "%-24s %7lld %7.2f\n", s.op.c_str(), static_cast<long long>(s.calls),
+                    1000 * s.seconds);
+    }
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace gan::profiler

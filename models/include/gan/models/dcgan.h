@@ -1,0 +1,56 @@
+// DCGAN generator and discriminator (Radford et al. 2016) for 28x28, 32x32 and
+// 64x64 images with any channel count, following the paper's rules: strided
+// (transposed) convolutions instead of pooling, batch norm in G and in D except
+// D's first layer, ReLU in G, LeakyReLU(0.2) in D, tanh output, and weights
+// drawn from N(0, 0.02) (nn::init::dcgan_init).
+//
+// Layouts (f = features, C = channels, z = z_dim); convs followed by BN have no bias:
+//   28: G  z -> ConvT(z,4f,7,1,0) 7x7 -> ConvT(4f,2f,4,2,1) 14 -> ConvT(2f,C,4,2,1) 28, tanh
+//       D  C -> Conv(C,2f,4,2,1) 14 -> Conv(2f,4f,4,2,1) 7 -> Conv(4f,1,7,1,0) 1x1
+//   32: G  z -> ConvT(z,4f,4,1,0) 4 -> 2f 8 -> f 16 -> C 32        (k4 s2 p1 after the first)
+//       D  C -> f 16 -> 2f 8 -> 4f 4 -> Conv(4f,1,4,1,0)
+//   64: G  z -> ConvT(z,8f,4,1,0) 4 -> 4f 8 -> 2f 16 -> f 32 -> C 64
+//       D  C -> f 32 -> 2f 16 -> 4f 8 -> 8f 4 -> Conv(8f,1,4,1,0)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "gan/nn/layers.h"
+#include "gan/random.h"
+
+namespace gan::models {
+
+struct DcganOptions {
+  int64_t image_size = 28;   // 28, 32 or 64
+  int64_t channels = 1;
+  int64_t z_dim = 100;
+  int64_t features_g = 32;   // f of G (28x28: 128 and 64 channels)
+  int64_t features_d = 32;   // f of D
+};
+
+// Throws gan::Error naming the field if an option is out of range.
+void check_dcgan_options(const DcganOptions& o);
+
+// z [N, z_dim] (or [N, z_dim, 1, 1]) -> images [N, C, S, S] in (-1, 1).
+class DcganGenerator : public nn::Module {
+ public:
+  // Builds the layers and applies dcgan_init with `gen`.
+  DcganGenerator(const DcganOptions& o, Generator& gen);
+  Tensor forward(const Tensor& z) override;
+
+  DcganOptions options;
+  std::shared_ptr<nn::Sequential> main;
+};
+
+// images [N, C, S, S] -> one logit per image [N].
+class DcganDiscriminator : public nn::Module {
+ public:
+  DcganDiscriminator(const DcganOptions& o, Generator& gen);
+  Tensor forward(const Tensor& x) override;
+
+  DcganOptions options;
+  std::shared_ptr<nn::Sequential> main;
+};
+
+}  // namespace gan::models

@@ -1,0 +1,65 @@
+// GAN losses and regularizers as free functions over the discriminator's raw
+// outputs (logits for minimax / non-saturating, critic values for the others).
+// Every loss is a mean over the batch, so it is a scalar Tensor [].
+//
+//   kind            d_loss(r, f)                              g_loss(f)
+//   minimax         softplus(-r) + softplus(f)                -softplus(f)   (= log(1 - D(G(z))))
+//   non_saturating  softplus(-r) + softplus(f)                softplus(-f)   (= -log D(G(z)))
+//   hinge           relu(1 - r) + relu(1 + f)                 -f
+//   wasserstein     f - r                                     -f
+//   least_squares   ((r - 1)^2 + f^2) / 2                     (f - 1)^2 / 2
+// (each term a mean over its batch). WGAN's Lipschitz constraint is either
+// clip_weights (the WGAN paper, with RMSprop) or gradient_penalty (WGAN-GP).
+#pragma once
+
+#include <string>
+
+#include "gan/nn/module.h"
+#include "gan/random.h"
+#include "gan/tensor.h"
+
+namespace gan::models {
+
+enum class LossKind { minimax, non_saturating, hinge, wasserstein, least_squares };
+
+// "minimax", "non-saturating" (also "non_saturating", "ns"), "hinge",
+// "wasserstein" (also "wgan"), "least-squares" (also "least_squares", "lsgan").
+// Unknown names -> gan::Error listing the accepted ones.
+LossKind parse_loss_kind(const std::string& name);
+const char* loss_kind_name(LossKind kind);  // the first spelling above
+// Whether D's outputs are logits of a probability (minimax, non-saturating):
+// monitoring then reports mean sigmoid, otherwise the mean raw output.
+bool loss_uses_logits(LossKind kind);
+
+// real_logits, fake_logits: [N] (any shape; means are over all elements).
+Tensor d_loss(LossKind kind, const Tensor& real_logits, const Tensor& fake_logits);
+Tensor g_loss(LossKind kind, const Tensor& fake_logits);
+
+// The per-kind functions the dispatchers call.
+Tensor minimax_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor minimax_g_loss(const Tensor& fake_logits);
+Tensor non_saturating_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor non_saturating_g_loss(const Tensor& fake_logits);
+Tensor hinge_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor hinge_g_loss(const Tensor& fake_logits);
+Tensor wasserstein_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor wasserstein_g_loss(const Tensor& fake_logits);
+Tensor least_squares_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor least_squares_g_loss(const Tensor& fake_logits);
+
+// WGAN weight clipping: every parameter of `module` clamped to [-c, c] in place
+// (under no_grad, versions bumped). c must be > 0.
+void clip_weights(nn::Module& module, double c);
+
+// WGAN-GP (Gulrajani et al. 2017): x_hat = e * real + (1 - e) * fake with
+// e ~ U(0, 1) per sample drawn from `gen`; returns mean over the batch of
+// (||dD(x_hat)/dx_hat||_2 - 1)^2 as a scalar with its own graph (create_graph),
+// so backward() reaches D's parameters through the second derivative.
+// real and fake: [N, ...] of one shape; both are detached here.
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen);
+
+// R1 (Mescheder et al. 2018): mean over the batch of ||dD(x)/dx||_2^2 on real
+// data, differentiable (create_graph). The usual weight is gamma / 2.
+Tensor r1_penalty(nn::Module& D, const Tensor& real);
+
+}  // namespace gan::models

@@ -1,0 +1,108 @@
+// DCGAN generator and discriminator: the layer stacks of dcgan.h built from
+// the image size, then initialized with the paper's N(0, 0.02) rule.
+#include "gan/models/dcgan.h"
+
+#include <algorithm>
+
+#include "gan/nn/init.h"
+
+namespace gan::models {
+
+void check_dcgan_options(const DcganOptions& o) {
+  GAN_CHECK(o.image_size == 28 || o.image_size == 32 || o.image_size == 64,
+            "dcgan: image_size must be 28, 32 or 64, got ", o.image_size);
+  GAN_CHECK(o.channels >= 1, "dcgan: channels must be >= 1, got ", o.channels);
+  GAN_CHECK(o.z_dim >= 1, "dcgan: z_dim must be >= 1, got ", o.z_dim);
+  GAN_CHECK(o.features_g >= 1, "dcgan: features_g must be >= 1, got ", o.features_g);
+  GAN_CHECK(o.features_d >= 1, "dcgan: features_d must be >= 1, got ", o.features_d);
+}
+
+namespace {
+
+using nn::ModulePtr;
+
+// Channel widths from the input side: 28 -> {4f, 2f}, 32 -> {4f, 2f, f}, 64 -> {8f, 4f, 2f, f}.
+std::vector<int64_t> widths(int64_t image_size, int64_t f) {
+  if (image_size == 28) return {4 * f, 2 * f};
+  if (image_size == 32) return {4 * f, 2 * f, f};
+  return {8 * f, 4 * f, 2 * f, f};
+}
+
+// 28x28 starts from 7x7 (kernel 7), the others from 4x4.
+int64_t base_kernel(int64_t image_size) { return image_size == 28 ? 7 : 4; }
+
+nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
+  nn::ConvTranspose2dOptions o;
+  o.stride = stride;
+  o.padding = padding;
+  o.bias = bias;
+  return o;
+}
+
+nn::Conv2dOptions conv(int64_t stride, int64_t padding, bool bias) {
+  nn::Conv2dOptions o;
+  o.stride = stride;
+  o.padding = padding;
+  o.bias = bias;
+  return o;
+}
+
+}  // namespace
+
+DcganGenerator::DcganGenerator(const DcganOptions& o, Generator& gen) : Module("DcganGenerator"), options(o) {
+  check_dcgan_options(o);
+  const std::vector<int64_t> w = widths(o.image_size, o.features_g);
+  main = std::make_shared<nn::Sequential>();
+  // [N, z, 1, 1] -> [N, w0, k, k]
+  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], base_kernel(o.image_size), gen, convt(1, 0, false)));
+  main->push_back(std::make_shared<nn::BatchNorm2d>(w[0]));
+  main->push_back(std::make_shared<nn::ReLU>());
+  // Each stage doubles H and W.
+  for (size_t i = 1; i < w.size(); ++i) {
+    main->push_back(std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, convt(2, 1, false)));
+    main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
+    main->push_back(std::make_shared<nn::ReLU>());
+  }
+  main->push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, convt(2, 1, true)));
+  main->push_back(std::make_shared<nn::Tanh>());
+  register_module("main", main);
+  nn::init::dcgan_init(*this, gen);
+}
+
+Tensor DcganGenerator::forward(const Tensor& z) {
+  GAN_CHECK((z.dim() == 2 && z.size(1) == options.z_dim) ||
+                (z.dim() == 4 && z.size(1) == options.z_dim && z.size(2) == 1 && z.size(3) == 1),
+            "DcganGenerator: expected z [N, ", options.z_dim, "] or [N, ", options.z_dim, ", 1, 1], got ",
+            shape_str(z.shape()));
+  return main->forward(z.dim() == 4 ? z : z.reshape({z.size(0), options.z_dim, 1, 1}));
+}
+
+DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
+    : Module("DcganDiscriminator"), options(o) {
+  check_dcgan_options(o);
+  std::vector<int64_t> w = widths(o.image_size, o.features_d);
+  std::reverse(w.begin(), w.end());  // from the image side: 28 -> {2f, 4f}
+  main = std::make_shared<nn::Sequential>();
+  // First layer: no batch norm (the paper), so it keeps its bias.
+  main->push_back(std::make_shared<nn::Conv2d>(o.channels, w[0], 4, gen, conv(2, 1, true)));
+  main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
+  for (size_t i = 1; i < w.size(); ++i) {
+    main->push_back(std::make_shared<nn::Conv2d>(w[i - 1], w[i], 4, gen, conv(2, 1, false)));
+    main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
+    main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
+  }
+  // [N, w_last, k, k] -> [N, 1, 1, 1]
+  main->push_back(std::make_shared<nn::Conv2d>(w.back(), 1, base_kernel(o.image_size), gen, conv(1, 0, true)));
+  register_module("main", main);
+  nn::init::dcgan_init(*this, gen);
+}
+
+Tensor DcganDiscriminator::forward(const Tensor& x) {
+  const int64_t s = options.image_size;
+  GAN_CHECK(x.dim() == 4 && x.size(1) == options.channels && x.size(2) == s && x.size(3) == s,
+            "DcganDiscriminator: expected images [N, ", options.channels, ", ", s, ", ", s, "], got ",
+            shape_str(x.shape()));
+  return main->forward(x).reshape({x.size(0)});
+}
+
+}  // namespace gan::models

@@ -1,0 +1,124 @@
+// GAN losses over D's raw outputs, WGAN weight clipping, and the two gradient
+// regularizers (WGAN-GP, R1) that differentiate D's input gradient again.
+#include "gan/models/losses.h"
+
+#include "gan/autograd.h"
+#include "gan/ops.h"
+
+namespace gan::models {
+
+using ops::mean;
+using ops::relu;
+using ops::softplus;
+
+LossKind parse_loss_kind(const std::string& name) {
+  if (name == "minimax") return LossKind::minimax;
+  if (name == "non-saturating" || name == "non_saturating" || name == "ns") return LossKind::non_saturating;
+  if (name == "hinge") return LossKind::hinge;
+  if (name == "wasserstein" || name == "wgan") return LossKind::wasserstein;
+  if (name == "least-squares" || name == "least_squares" || name == "lsgan") return LossKind::least_squares;
+  throw Error("unknown loss '" + name +
+              "' (expected one of: minimax, non-saturating, hinge, wasserstein, least-squares)");
+}
+
+const char* loss_kind_name(LossKind kind) {
+  switch (kind) {
+    case LossKind::minimax: return "minimax";
+    case LossKind::non_saturating: return "non-saturating";
+    case LossKind::hinge: return "hinge";
+    case LossKind::wasserstein: return "wasserstein";
+    case LossKind::least_squares: return "least-squares";
+  }
+  return "?";
+}
+
+bool loss_uses_logits(LossKind kind) { return kind == LossKind::minimax || kind == LossKind::non_saturating; }
+
+// -log sigmoid(r) = softplus(-r); -log(1 - sigmoid(f)) = softplus(f): stable for any logit.
+Tensor minimax_d_loss(const Tensor& r, const Tensor& f) { return mean(softplus(-r)) + mean(softplus(f)); }
+// G minimizes log(1 - sigmoid(f)) = -softplus(f) (saturates when D rejects fakes).
+Tensor minimax_g_loss(const Tensor& f) { return -mean(softplus(f)); }
+Tensor non_saturating_d_loss(const Tensor& r, const Tensor& f) { return minimax_d_loss(r, f); }
+Tensor non_saturating_g_loss(const Tensor& f) { return mean(softplus(-f)); }
+Tensor hinge_d_loss(const Tensor& r, const Tensor& f) { return mean(relu(1.0 - r)) + mean(relu(1.0 + f)); }
+Tensor hinge_g_loss(const Tensor& f) { return -mean(f); }
+Tensor wasserstein_d_loss(const Tensor& r, const Tensor& f) { return mean(f) - mean(r); }
+Tensor wasserstein_g_loss(const Tensor& f) { return -mean(f); }
+Tensor least_squares_d_loss(const Tensor& r, const Tensor& f) {
+  return 0.5 * (mean(ops::square(r - 1.0)) + mean(ops::square(f)));
+}
+Tensor least_squares_g_loss(const Tensor& f) { return 0.5 * mean(ops::square(f - 1.0)); }
+
+Tensor d_loss(LossKind kind, const Tensor& real_logits, const Tensor& fake_logits) {
+  switch (kind) {
+    case LossKind::minimax: return minimax_d_loss(real_logits, fake_logits);
+    case LossKind::non_saturating: return non_saturating_d_loss(real_logits, fake_logits);
+    case LossKind::hinge: return hinge_d_loss(real_logits, fake_logits);
+    case LossKind::wasserstein: return wasserstein_d_loss(real_logits, fake_logits);
+    case LossKind::least_squares: return least_squares_d_loss(real_logits, fake_logits);
+  }
+  throw Error("d_loss: unknown loss kind");
+}
+
+Tensor g_loss(LossKind kind, const Tensor& fake_logits) {
+  switch (kind) {
+    case LossKind::minimax: return minimax_g_loss(fake_logits);
+    case LossKind::non_saturating: return non_saturating_g_loss(fake_logits);
+    case LossKind::hinge: return hinge_g_loss(fake_logits);
+    case LossKind::wasserstein: return wasserstein_g_loss(fake_logits);
+    case LossKind::least_squares: return least_squares_g_loss(fake_logits);
+  }
+  throw Error("g_loss: unknown loss kind");
+}
+
+void clip_weights(nn::Module& module, double c) {
+  GAN_CHECK(c > 0, "clip_weights: clip value must be > 0, got ", c);
+  NoGradGuard ng;
+  for (Tensor& p : module.parameters()) {
+    p.copy_(ops::clamp(p, -c, c));
+    p.bump_version();
+  }
+}
+
+namespace {
+
+// d(sum D(x))/dx with its own graph: [N, ...] like x.
+Tensor input_gradient(nn::Module& D, const Tensor& x) {
+  autograd::EnableGradGuard eg(true);
+  const Tensor out = D(x);
+  autograd::GradOptions o;
+  o.create_graph = true;
+  return autograd::grad({ops::sum(out)}, {x}, {}, o)[0];
+}
+
+// Per-sample squared L2 norm of g [N, ...] -> [N].
+Tensor per_sample_sq_norm(const Tensor& g) { return ops::sum(ops::square(g.flatten(1)), {1}); }
+
+}  // namespace
+
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen) {
+  GAN_CHECK(real.shape() == fake.shape() && real.dim() >= 2, "gradient_penalty: real ", shape_str(real.shape()),
+            " and fake ", shape_str(fake.shape()), " must have one shape [N, ...]");
+  Shape eshape(static_cast<size_t>(real.dim()), 1);
+  eshape[0] = real.size(0);
+  const Tensor e = Tensor::rand(eshape, gen, 0.0, 1.0, {real.dtype()});
+  Tensor x_hat;
+  {
+    NoGradGuard ng;
+    x_hat = e * real.detach() + (1.0 - e) * fake.detach();
+  }
+  x_hat.requires_grad_(true);
+  const Tensor g = input_gradient(D, x_hat);
+  // The 1e-12 keeps sqrt's derivative finite when a gradient is exactly zero.
+  const Tensor norm = ops::sqrt(per_sample_sq_norm(g) + 1e-12);
+  return mean(ops::square(norm - 1.0));
+}
+
+Tensor r1_penalty(nn::Module& D, const Tensor& real) {
+  GAN_CHECK(real.dim() >= 2, "r1_penalty: expected real [N, ...], got ", shape_str(real.shape()));
+  Tensor x = real.detach();  // a new leaf sharing real's storage
+  x.requires_grad_(true);
+  return mean(per_sample_sq_norm(input_gradient(D, x)));
+}
+
+}  // namespace gan::models

@@ -1,0 +1,188 @@
+// TrainerConfig as text: one table of fields drives --set-style assignment,
+// JSON out (the resolved config of a run, checkpoint metadata) and JSON in.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "gan/models/trainer.h"
+
+namespace gan::models {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+int64_t parse_int(const std::string& key, const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  GAN_CHECK(!v.empty() && end && *end == '\0' && errno == 0, "config key '", key, "': expected an integer, got '",
+            v, "'");
+  return static_cast<int64_t>(x);
+}
+
+uint64_t parse_u64(const std::string& key, const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
+  GAN_CHECK(!v.empty() && v[0] != '-' && end && *end == '\0' && errno == 0, "config key '", key,
+            "': expected a non-negative integer, got '", v, "'");
+  return static_cast<uint64_t>(x);
+}
+
+double parse_double(const std::string& key, const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const double x = std::strtod(v.c_str(), &end);
+  GAN_CHECK(!v.empty() && end && *end == '\0' && errno == 0 && std::isfinite(x), "config key '", key,
+            "': expected a finite number, got '", v, "'");
+  return x;
+}
+
+struct Field {
+  const char* key;
+  std::function<void(TrainerConfig&, const std::string&)> set;
+  std::function<Json(const TrainerConfig&)> get;
+};
+
+#define GAN_INT_FIELD(name) \
+  Field{#name, [](TrainerConfig& c, const std::string& v) { c.name = parse_int(#name, v); }, \
+        [](const TrainerConfig& c) { return Json(c.name); }}
+#define GAN_DOUBLE_FIELD(name) \
+  Field{#name, [](TrainerConfig& c, const std::string& v) { c.name = parse_double(#name, v); }, \
+        [](const TrainerConfig& c) { return Json(c.name); }}
+#define GAN_STRING_FIELD(name) \
+  Field{#name, [](TrainerConfig& c, const std::string& v) { c.name = v; }, \
+        [](const TrainerConfig& c) { return Json(c.name); }}
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f = {
+      GAN_STRING_FIELD(dataset),
+      GAN_INT_FIELD(dataset_limit),
+      GAN_INT_FIELD(image_size),
+      GAN_INT_FIELD(channels),
+      GAN_INT_FIELD(z_dim),
+      GAN_INT_FIELD(features_g),
+      GAN_INT_FIELD(features_d),
+      Field{"loss", [](TrainerConfig& c, const std::string& v) { c.loss = parse_loss_kind(v); },
+            [](const TrainerConfig& c) { return Json(loss_kind_name(c.loss)); }},
+      GAN_INT_FIELD(n_critic),
+      GAN_DOUBLE_FIELD(gp_weight),
+      GAN_DOUBLE_FIELD(r1_weight),
+      GAN_DOUBLE_FIELD(clip_value),
+      GAN_STRING_FIELD(optimizer),
+      GAN_DOUBLE_FIELD(lr_g),
+      GAN_DOUBLE_FIELD(lr_d),
+      GAN_DOUBLE_FIELD(beta1),
+      GAN_DOUBLE_FIELD(beta2),
+      GAN_INT_FIELD(batch),
+      GAN_INT_FIELD(steps),
+      Field{"seed", [](TrainerConfig& c, const std::string& v) { c.seed = parse_u64("seed", v); },
+            [](const TrainerConfig& c) { return Json(c.seed); }},
+      GAN_DOUBLE_FIELD(ema_decay),
+      GAN_INT_FIELD(checkpoint_every),
+      GAN_INT_FIELD(sample_every),
+      GAN_INT_FIELD(sample_count),
+      GAN_INT_FIELD(log_every),
+      GAN_STRING_FIELD(out_dir),
+  };
+  return f;
+}
+
+#undef GAN_INT_FIELD
+#undef GAN_DOUBLE_FIELD
+#undef GAN_STRING_FIELD
+
+std::string joined_keys() {
+  std::string s;
+  for (const auto& k : config_keys()) s += (s.empty() ? "" : ", ") + k;
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const Field& f : fields()) k.emplace_back(f.key);
+    return k;
+  }();
+  return keys;
+}
+
+void set_config_value(TrainerConfig& cfg, const std::string& key, const std::string& value) {
+  for (const Field& f : fields()) {
+    if (key != f.key) continue;
+    try {
+      f.set(cfg, value);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      // parse_loss_kind does not know the key; name it.
+      throw Error(msg.rfind("config key", 0) == 0 ? msg : "config key '" + key + "': " + msg);
+    }
+    return;
+  }
+  throw Error("unknown config key '" + key + "' (known keys: " + joined_keys() + ")");
+}
+
+void validate_config(const TrainerConfig& c) {
+  auto need = [](bool ok, const char* key, const std::string& why) {
+    GAN_CHECK(ok, "config key '", key, "': ", why);
+  };
+  need(!c.dataset.empty(), "dataset", "must not be empty");
+  need(c.dataset_limit >= 0, "dataset_limit", "must be >= 0, got " + std::to_string(c.dataset_limit));
+  need(c.image_size == 28 || c.image_size == 32 || c.image_size == 64, "image_size",
+       "must be 28, 32 or 64, got " + std::to_string(c.image_size));
+  need(c.channels >= 1, "channels", "must be >= 1, got " + std::to_string(c.channels));
+  need(c.z_dim >= 1, "z_dim", "must be >= 1, got " + std::to_string(c.z_dim));
+  need(c.features_g >= 1, "features_g", "must be >= 1, got " + std::to_string(c.features_g));
+  need(c.features_d >= 1, "features_d", "must be >= 1, got " + std::to_string(c.features_d));
+  need(c.n_critic >= 1, "n_critic", "must be >= 1, got " + std::to_string(c.n_critic));
+  need(c.gp_weight >= 0, "gp_weight", "must be >= 0");
+  need(c.r1_weight >= 0, "r1_weight", "must be >= 0");
+  need(c.clip_value >= 0, "clip_value", "must be >= 0");
+  need(c.optimizer == "adam" || c.optimizer == "rmsprop", "optimizer",
+       "must be 'adam' or 'rmsprop', got '" + c.optimizer + "'");
+  need(c.lr_g > 0, "lr_g", "must be > 0");
+  need(c.lr_d > 0, "lr_d", "must be > 0");
+  need(c.beta1 >= 0 && c.beta1 < 1, "beta1", "must be in [0, 1)");
+  need(c.beta2 >= 0 && c.beta2 < 1, "beta2", "must be in [0, 1)");
+  need(c.batch >= 1, "batch", "must be >= 1, got " + std::to_string(c.batch));
+  need(c.steps >= 0, "steps", "must be >= 0, got " + std::to_string(c.steps));
+  need(c.ema_decay >= 0 && c.ema_decay < 1, "ema_decay", "must be in [0, 1) (0 disables the EMA)");
+  need(c.checkpoint_every >= 0, "checkpoint_every", "must be >= 0 (0 disables)");
+  need(c.sample_every >= 0, "sample_every", "must be >= 0 (0 disables)");
+  need(c.sample_count >= 1, "sample_count", "must be >= 1");
+  need(c.log_every >= 0, "log_every", "must be >= 0 (0 disables)");
+  need(!c.out_dir.empty(), "out_dir", "must not be empty");
+}
+
+std::string config_to_json(const TrainerConfig& cfg, int indent) {
+  Json j = Json::object();
+  for (const Field& f : fields()) j[f.key] = f.get(cfg);
+  return j.dump(indent);
+}
+
+TrainerConfig config_from_json(const std::string& text) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const std::exception& e) {
+    throw Error(std::string("config JSON: ") + e.what());
+  }
+  GAN_CHECK(j.is_object(), "config JSON: expected an object");
+  TrainerConfig cfg;
+  for (const auto& [key, v] : j.items()) {
+    GAN_CHECK(v.is_string() || v.is_number(), "config key '", key, "': expected a string or a number");
+    set_config_value(cfg, key, v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return cfg;
+}
+
+DcganOptions dcgan_options(const TrainerConfig& cfg) {
+  return DcganOptions{cfg.image_size, cfg.channels, cfg.z_dim, cfg.features_g, cfg.features_d};
+}
+
+}  // namespace gan::models
