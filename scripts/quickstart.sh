@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The README's main command: installs dependencies, builds, and runs the main job.
+# The README's main command: installs dependencies, builds, and trains the default
+# DCGAN on Fashion-MNIST (configs/dcgan-fmnist.toml), writing sample grids to
+# runs/dcgan/samples/. Extra arguments go to `gan train` (e.g. --set steps=500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh cpu
-exec build/cpu/cli/gan demo ring --out runs/ring "$@"
+exec build/cpu/cli/gan train --config configs/dcgan-fmnist.toml "$@"
