@@ -40,3 +40,14 @@ void strided_cast_copy(const StridedCopyParams& p, const From* src, To* dst, Str
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/copy.cu): the same launchers, device pointers.
+// Defined in the cuda and sim flavours (GAN_HAS_CUDA_KERNELS).
+namespace gan::kernels::cuda {
+template <class T>
+void strided_copy(const StridedCopyParams& p, const T* src, T* dst, Stream s = {});
+template <class T>
+void strided_accumulate(const StridedCopyParams& p, const T* src, T* dst, Stream s = {});
+template <class From, class To>
+void strided_cast_copy(const StridedCopyParams& p, const From* src, To* dst, Stream s = {});
+}  // namespace gan::kernels::cuda

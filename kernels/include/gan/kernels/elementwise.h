@@ -91,3 +91,19 @@ void cast(int64_t n, const From* x, To* y, Stream s = {});
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/elementwise.cu): the same launchers, device
+// pointers, enqueued on the stream. Defined in the cuda and sim flavours
+// (GAN_HAS_CUDA_KERNELS).
+namespace gan::kernels::cuda {
+template <class T>
+void unary(const UnaryParams& p, UnaryOp op, const T* x, T* y, Stream s = {});
+template <class T>
+void binary(const BroadcastParams& p, BinaryOp op, const T* a, const T* b, T* out, Stream s = {});
+template <class T>
+void where(const BroadcastParams& p, const T* cond, const T* a, const T* b, T* out, Stream s = {});
+template <class T>
+void fill(int64_t n, T value, T* out, Stream s = {});
+template <class From, class To>
+void cast(int64_t n, const From* x, To* y, Stream s = {});
+}  // namespace gan::kernels::cuda

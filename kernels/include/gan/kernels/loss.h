@@ -52,3 +52,32 @@ void cross_entropy_bprop(int64_t m, int64_t d, const T* save_log_softmax, const 
                          const T* dloss /*[M]*/, T* dlogits, Stream s = {});
 
 }  // namespace gan::kernels::cpu
+
+// CUDA kernels (kernels/cuda/loss.cu): the same launchers, device pointers
+// (labels too). Defined in the cuda and sim flavours (GAN_HAS_CUDA_KERNELS).
+namespace gan::kernels::cuda {
+template <class T>
+void bce_with_logits_fprop(int64_t n, const T* logits, const T* target, T* loss, Stream s = {});
+template <class T>
+void bce_with_logits_bprop(int64_t n, const T* logits, const T* target, const T* dloss, T* dlogits,
+                           Stream s = {});
+template <class T>
+void mse_fprop(int64_t n, const T* x, const T* target, T* loss, Stream s = {});
+template <class T>
+void mse_bprop(int64_t n, const T* x, const T* target, const T* dloss, T* dx, Stream s = {});
+template <class T>
+void softmax_fprop(int64_t m, int64_t d, const T* x, T* y, Stream s = {});
+template <class T>
+void log_softmax_fprop(int64_t m, int64_t d, const T* x, T* y, Stream s = {});
+template <class T>
+void softmax_bprop(int64_t m, int64_t d, const T* y, const T* dy, T* dx, Stream s = {});
+template <class T>
+void log_softmax_bprop(int64_t m, int64_t d, const T* y, const T* dy, T* dx, Stream s = {});
+// A bad label throws KernelError before any write (costs one stream synchronisation).
+template <class T>
+void cross_entropy_fprop(int64_t m, int64_t d, const T* logits, const int64_t* labels, T* loss,
+                         T* save_log_softmax /*[M, D]*/, Stream s = {});
+template <class T>
+void cross_entropy_bprop(int64_t m, int64_t d, const T* save_log_softmax, const int64_t* labels,
+                         const T* dloss /*[M]*/, T* dlogits, Stream s = {});
+}  // namespace gan::kernels::cuda

@@ -38,3 +38,10 @@ void reduce(const ReduceParams& p, ReduceOp op, const T* x, T* y, Stream s = {})
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/reduce.cu): the same launcher, device pointers.
+// Defined in the cuda and sim flavours (GAN_HAS_CUDA_KERNELS).
+namespace gan::kernels::cuda {
+template <class T>
+void reduce(const ReduceParams& p, ReduceOp op, const T* x, T* y, Stream s = {});
+}  // namespace gan::kernels::cuda

@@ -19,3 +19,10 @@ template <class T> void rng_normal(const RngParams& p, T* out, Stream s = {});
 }  // namespace cpu
 
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/rng.cu): the same streams as the CPU for the same
+// seed/offset. Defined in the cuda and sim flavours (GAN_HAS_CUDA_KERNELS).
+namespace gan::kernels::cuda {
+template <class T> void rng_uniform(const RngParams& p, T* out, Stream s = {});
+template <class T> void rng_normal(const RngParams& p, T* out, Stream s = {});
+}  // namespace gan::kernels::cuda
