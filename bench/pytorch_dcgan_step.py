@@ -2,10 +2,12 @@
 """One DCGAN-28 training step in PyTorch, the peer of gan's BM_dcgan28_step.
 
 The same model (models/include/gan/models/dcgan.h, features 32: G 100->128x7x7
-->64x14x14->1x28x28, D 1x28x28->64x14x14->128x7x7->1), the same step (D on a
-real batch and detached fakes, then G; non-saturating loss with logits; Adam
-lr 2e-4, betas (0.5, 0.999); no EMA), batch 64, on the CPU with the same number
-of threads. Prints the median ms/step over timed steps after warm-up.
+->64x14x14->1x28x28, D 1x28x28->64x14x14->128x7x7->1) and the same step as
+gan's Trainer (models/src/trainer.cpp), which follows PyTorch's DCGAN example:
+fake = G(z) once; D step on a real batch and fake.detach(); G step through
+D(fake); non-saturating loss with logits; Adam lr 2e-4, betas (0.5, 0.999); no
+EMA. Batch 64, CPU, same number of threads. Prints the median ms/step over the
+timed steps after warm-up.
 
   python3 bench/pytorch_dcgan_step.py [--threads 2] [--steps 20] [--batch 64]
 
@@ -55,15 +57,13 @@ def main():
 
     def step():
         z = torch.randn(a.batch, 100, 1, 1)
-        with torch.no_grad():
-            fake = g(z)
-        d_real, d_fake = d(real).view(-1), d(fake).view(-1)
+        fake = g(z)
+        d_real, d_fake = d(real).view(-1), d(fake.detach()).view(-1)
         loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        z = torch.randn(a.batch, 100, 1, 1)
-        loss_g = F.softplus(-d(g(z)).view(-1)).mean()
+        loss_g = F.softplus(-d(fake).view(-1)).mean()
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()

@@ -174,9 +174,9 @@ Tensor Tensor::randn(const Shape& shape, Generator& gen, Options opt) {
   p.n = t.numel();
   p.a = 0;
   p.b = 1;
-  dispatch_float("randn", t, [&]<class T>() {
+  dispatch_float_device("randn", t, [&]<class T>() {
     p.offset = gen.advance(kernels::philox::blocks_used(true, sizeof(T) == 8, static_cast<uint64_t>(p.n)));
-    kernels::cpu::rng_normal<T>(p, t.data<T>());
+    GAN_KERNEL(t, rng_normal<T>)(p, t.data<T>(), stream_of(t));
   });
   return t;
 }
@@ -188,9 +188,9 @@ Tensor Tensor::rand(const Shape& shape, Generator& gen, double lo, double hi, Op
   p.n = t.numel();
   p.a = lo;
   p.b = hi;
-  dispatch_float("rand", t, [&]<class T>() {
+  dispatch_float_device("rand", t, [&]<class T>() {
     p.offset = gen.advance(kernels::philox::blocks_used(false, sizeof(T) == 8, static_cast<uint64_t>(p.n)));
-    kernels::cpu::rng_uniform<T>(p, t.data<T>());
+    GAN_KERNEL(t, rng_uniform<T>)(p, t.data<T>(), stream_of(t));
   });
   return t;
 }

@@ -39,7 +39,9 @@ Tensor unary_kernel(const char* op, UnaryOp k, const Tensor& x, double alpha = 0
   p.n = x.numel();
   p.alpha = alpha;
   p.beta = beta;
-  dispatch_float(op, x, [&]<class T>() { kernels::cpu::unary<T>(p, k, x.data<T>(), y.data<T>()); });
+  dispatch_float_device(op, x, [&]<class T>() {
+    GAN_KERNEL(x, unary<T>)(p, k, x.data<T>(), y.data<T>(), stream_of(x));
+  });
   return y;
 }
 
@@ -48,7 +50,9 @@ Tensor binary_kernel(const char* op, BinaryOp k, const Tensor& a, const Tensor& 
   const Shape out_shape = detail::broadcast_shapes(op, a.shape(), b.shape());
   Tensor out = empty_like(a, out_shape);
   const auto p = detail::broadcast_params(op, out_shape, {a.shape(), b.shape()});
-  dispatch_float(op, a, [&]<class T>() { kernels::cpu::binary<T>(p, k, a.data<T>(), b.data<T>(), out.data<T>()); });
+  dispatch_float_device(op, a, [&]<class T>() {
+    GAN_KERNEL(a, binary<T>)(p, k, a.data<T>(), b.data<T>(), out.data<T>(), stream_of(a));
+  });
   return out;
 }
 
@@ -138,8 +142,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
       detail::broadcast_shapes("where", cond.shape(), detail::broadcast_shapes("where", a.shape(), b.shape()));
   Tensor out = empty_like(a, out_shape);
   const auto p = detail::broadcast_params("where", out_shape, {cond.shape(), a.shape(), b.shape()});
-  dispatch_float("where", a, [&]<class T>() {
-    kernels::cpu::where<T>(p, cond.data<T>(), a.data<T>(), b.data<T>(), out.data<T>());
+  dispatch_float_device("where", a, [&]<class T>() {
+    GAN_KERNEL(a, where<T>)(p, cond.data<T>(), a.data<T>(), b.data<T>(), out.data<T>(), stream_of(a));
   });
   autograd::record(out, "where", {a, b}, [cond, sa = a.shape(), sb = b.shape()](const Tensor& g) {
     const Tensor zero = Tensor::zeros({}, {g.dtype(), g.device()});

@@ -54,11 +54,11 @@ Tensor softmax_last(const char* op, const Tensor& x) {
   const int64_t m = d > 0 ? x.numel() / d : 0;
   Tensor y = empty_like(x);
   if (x.numel() > 0) {
-    dispatch_float(op, x, [&]<class T>() {
+    dispatch_float_device(op, x, [&]<class T>() {
       if constexpr (kLog) {
-        kernels::cpu::log_softmax_fprop<T>(m, d, x.data<T>(), y.data<T>());
+        GAN_KERNEL(x, log_softmax_fprop<T>)(m, d, x.data<T>(), y.data<T>(), stream_of(x));
       } else {
-        kernels::cpu::softmax_fprop<T>(m, d, x.data<T>(), y.data<T>());
+        GAN_KERNEL(x, softmax_fprop<T>)(m, d, x.data<T>(), y.data<T>(), stream_of(x));
       }
     });
   }
@@ -100,8 +100,9 @@ Tensor bce_with_logits(const Tensor& logits, const Tensor& target, Reduction r) 
   const char* op = "bce_with_logits";
   check_pair(op, "logits", logits, "target", target);
   Tensor loss = empty_like(logits);
-  dispatch_float(op, logits, [&]<class T>() {
-    kernels::cpu::bce_with_logits_fprop<T>(logits.numel(), logits.data<T>(), target.data<T>(), loss.data<T>());
+  dispatch_float_device(op, logits, [&]<class T>() {
+    GAN_KERNEL(logits, bce_with_logits_fprop<T>)(logits.numel(), logits.data<T>(), target.data<T>(), loss.data<T>(),
+                                                 stream_of(logits));
   });
   autograd::record(loss, op, {logits, target}, [logits, target](const Tensor& g) {
     Tensor dx, dt;
@@ -116,8 +117,8 @@ Tensor mse_loss(const Tensor& x, const Tensor& target, Reduction r) {
   const char* op = "mse_loss";
   check_pair(op, "input", x, "target", target);
   Tensor loss = empty_like(x);
-  dispatch_float(op, x, [&]<class T>() {
-    kernels::cpu::mse_fprop<T>(x.numel(), x.data<T>(), target.data<T>(), loss.data<T>());
+  dispatch_float_device(op, x, [&]<class T>() {
+    GAN_KERNEL(x, mse_fprop<T>)(x.numel(), x.data<T>(), target.data<T>(), loss.data<T>(), stream_of(x));
   });
   autograd::record(loss, op, {x, target}, [x, target](const Tensor& g) {
     const Tensor d = mul(mul(sub(x, target), g), 2.0);

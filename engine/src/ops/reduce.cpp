@@ -68,7 +68,9 @@ Tensor reduce_kernel(const char* op, kernels::ReduceOp k, const Tensor& x, const
     Tensor out = empty_like(cur, out_shape);
     // mean of a multi-run reduction = sum everywhere, divided once below.
     const kernels::ReduceOp run_op = (k == kernels::ReduceOp::mean) ? kernels::ReduceOp::sum : k;
-    dispatch_float(op, cur, [&]<class T>() { kernels::cpu::reduce<T>(p, run_op, cur.data<T>(), out.data<T>()); });
+    dispatch_float_device(op, cur, [&]<class T>() {
+      GAN_KERNEL(cur, reduce<T>)(p, run_op, cur.data<T>(), out.data<T>(), stream_of(cur));
+    });
     cur = out;
     i = j;
   }
@@ -163,7 +165,9 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   GAN_CHECK(out_shape == shape, "expand: cannot expand ", shape_str(x.shape()), " to ", shape_str(shape));
   Tensor out = empty_like(x, shape);
   const auto p = detail::expand_params("expand", x.shape(), shape);
-  dispatch_float("expand", x, [&]<class T>() { kernels::cpu::strided_copy<T>(p, x.data<T>(), out.data<T>()); });
+  dispatch_float_device("expand", x, [&]<class T>() {
+    GAN_KERNEL(x, strided_copy<T>)(p, x.data<T>(), out.data<T>(), stream_of(x));
+  });
   autograd::record(out, "expand", {x}, [from = x.shape()](const Tensor& g) { return Grads{sum_to(g, from)}; });
   return out;
 }

@@ -34,7 +34,10 @@ namespace {
 // Copy ops move bytes, so they also serve i64 tensors (labels, indices).
 template <class F>
 void dispatch_copy(const char* op, const Tensor& t, F&& f) {
+#if !defined(GAN_HAS_CUDA_KERNELS)
   if (!t.device().is_cpu()) no_backend(op, t);
+#endif
+  profiler::Scope scope(op);
   switch (t.dtype()) {
     case DType::f32: f.template operator()<float>(); return;
     case DType::f64: f.template operator()<double>(); return;
@@ -82,7 +85,7 @@ Tensor slice_impl(const Tensor& x, int64_t dim, SliceRange r, int64_t step) {
     const int64_t offset = r.start * src_stride[static_cast<size_t>(dim)];
     src_stride[static_cast<size_t>(dim)] *= step;
     const auto p = copy_params(out_shape, src_stride, out.strides());
-    dispatch_copy("slice", x, [&]<class T>() { kernels::cpu::strided_copy<T>(p, x.data<T>() + offset, out.data<T>()); });
+    dispatch_copy("slice", x, [&]<class T>() { GAN_KERNEL(out, strided_copy<T>)(p, x.data<T>() + offset, out.data<T>(), stream_of(out)); });
   }
   autograd::record(out, "slice", {x}, [full = x.shape(), dim, start = r.start, step](const Tensor& g) {
     return Grads{slice_backward(g, full, dim, start, step)};
@@ -98,8 +101,8 @@ Tensor slice_backward(const Tensor& g, const Shape& full, int64_t dim, int64_t s
     const int64_t offset = start * dst_stride[static_cast<size_t>(dim)];
     dst_stride[static_cast<size_t>(dim)] *= step;
     const auto p = copy_params(g.shape(), g.strides(), dst_stride);
-    dispatch_float("slice_backward", g,
-                   [&]<class T>() { kernels::cpu::strided_copy<T>(p, g.data<T>(), out.data<T>() + offset); });
+    dispatch_float_device("slice_backward", g,
+                   [&]<class T>() { GAN_KERNEL(out, strided_copy<T>)(p, g.data<T>(), out.data<T>() + offset, stream_of(out)); });
   }
   const int64_t len = g.shape()[static_cast<size_t>(dim)];
   autograd::record(out, "slice_backward", {g}, [dim, start, len, step](const Tensor& gg) {
@@ -153,7 +156,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims_in) {
   Tensor out = empty_like(x, out_shape);
   if (out.numel() > 0) {
     const auto p = copy_params(out_shape, src_stride, out.strides());
-    dispatch_copy("permute", x, [&]<class T>() { kernels::cpu::strided_copy<T>(p, x.data<T>(), out.data<T>()); });
+    dispatch_copy("permute", x, [&]<class T>() { GAN_KERNEL(out, strided_copy<T>)(p, x.data<T>(), out.data<T>(), stream_of(out)); });
   }
   autograd::record(out, "permute", {x}, [inverse](const Tensor& g) { return Grads{permute(g, inverse)}; });
   return out;
@@ -199,7 +202,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim_in) {
     if (t.numel() > 0) {
       const auto p = copy_params(t.shape(), t.strides(), out.strides());
       const int64_t dst_off = off * out.strides()[static_cast<size_t>(dim)];
-      dispatch_copy("cat", t, [&]<class T>() { kernels::cpu::strided_copy<T>(p, t.data<T>(), out.data<T>() + dst_off); });
+      dispatch_copy("cat", t, [&]<class T>() { GAN_KERNEL(out, strided_copy<T>)(p, t.data<T>(), out.data<T>() + dst_off, stream_of(out)); });
     }
     off += t.shape()[static_cast<size_t>(dim)];
   }
