@@ -10,6 +10,10 @@ case "$flavour" in
   sim) cuda=sim ;;
   *) echo "build.sh: unknown flavour '$flavour' (cpu, cuda or sim)" >&2; exit 2 ;;
 esac
+# Debian's CUDA toolkit lives in /usr/local/cuda; find nvcc even when it is not on PATH.
+if [ "$cuda" = on ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
+  export CUDACXX=/usr/local/cuda/bin/nvcc
+fi
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "build/$flavour" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA="$cuda" "${launcher[@]}" "$@"

@@ -7,8 +7,12 @@
 #      oversubscription: OpenMP's spin-waiting collapses when threads > cores);
 #   2. the kernel suites again with 3 threads, so the parallel paths and uneven
 #      chunking are exercised;
-#   3. the kernel and emulator suites under AddressSanitizer + UBSan.
-# GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips step 3.
+#   3. the kernel and emulator suites under AddressSanitizer + UBSan;
+#   4. where nvcc is installed: the cuda flavour (real kernels for sm_80;sm_90),
+#      compiled and linked, and its ptxas report checked for spills (no GPU
+#      needed; its GPU tests are run on a machine with one: ctest -L gpu).
+# GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips
+# step 3; GAN_TEST_CUDA_BUILD=0 skips step 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -21,5 +25,13 @@ OMP_NUM_THREADS=1 ctest --test-dir "build/$flavour" --output-on-failure -j "$(np
 OMP_NUM_THREADS=3 ctest --test-dir "build/$flavour" -L kernels --output-on-failure -j 1 --timeout 900
 if [ "${GAN_TEST_SANITIZE:-1}" != 0 ]; then
   bash scripts/sanitize.sh
+fi
+if [ "${GAN_TEST_CUDA_BUILD:-1}" != 0 ]; then
+  if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
+    bash scripts/build.sh cuda
+    bash scripts/ptxas-table.sh build/cuda | tail -n 3
+  else
+    echo "test.sh: no nvcc: skipping the cuda flavour build"
+  fi
 fi
 echo "test.sh: all steps passed in $((SECONDS - start)) s"
