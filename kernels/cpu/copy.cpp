@@ -17,6 +17,7 @@
 #include <string>
 
 #include "gan/kernels/copy.h"
+#include "gan/kernels/copy_plan.h"
 #include "gan/kernels/cpu_parallel.h"
 
 namespace gan::kernels::cpu {
@@ -24,51 +25,12 @@ namespace {
 
 constexpr int64_t kGrainElems = 32768;
 
-struct Plan {
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t ss[kMaxDims] = {};  // src strides
-  int64_t ds[kMaxDims] = {};  // dst strides
-  int64_t total = 1;
-};
-
-Plan make_plan(const char* kernel, const StridedCopyParams& p) {
-  if (p.ndim < 0 || p.ndim > kMaxDims)
-    fail(kernel, "ndim " + std::to_string(p.ndim) + " is outside [0, " + std::to_string(kMaxDims) + "]");
-  Plan q;
-  for (int d = 0; d < p.ndim; ++d) {
-    if (p.shape[d] < 0) fail(kernel, "negative extent " + std::to_string(p.shape[d]) + " in dim " + std::to_string(d));
-    q.total *= p.shape[d];
-  }
-  if (q.total == 0) return q;
-  // Drop size-1 dims, merging mergeable neighbours (outer to inner).
-  for (int d = 0; d < p.ndim; ++d) {
-    if (p.shape[d] == 1) continue;
-    if (q.ndim > 0) {
-      const int k = q.ndim - 1;  // previous kept (outer) dim
-      if (q.ss[k] == p.shape[d] * p.src_stride[d] && q.ds[k] == p.shape[d] * p.dst_stride[d]) {
-        q.shape[k] *= p.shape[d];
-        q.ss[k] = p.src_stride[d];
-        q.ds[k] = p.dst_stride[d];
-        continue;
-      }
-    }
-    q.shape[q.ndim] = p.shape[d];
-    q.ss[q.ndim] = p.src_stride[d];
-    q.ds[q.ndim] = p.dst_stride[d];
-    ++q.ndim;
-  }
-  if (q.ndim == 0) {  // a single element
-    q.ndim = 1;
-    q.shape[0] = 1;
-  }
-  return q;
-}
+using Plan = StridedCopyPlan;
 
 // Calls op(dst_elem, src_elem) for every index; op must be safe for distinct dst elements in parallel.
 template <class From, class To, class Op>
 void strided_apply(const char* kernel, const StridedCopyParams& p, const From* src, To* dst, Op op) {
-  const Plan q = make_plan(kernel, p);
+  const Plan q = plan_strided_copy(kernel, p);
   if (q.total == 0) return;
   const int last = q.ndim - 1;
   const int64_t inner = q.shape[last];

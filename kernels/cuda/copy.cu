@@ -35,52 +35,14 @@
 
 #include "cuda_common.cuh"
 #include "gan/kernels/copy.h"
+#include "gan/kernels/copy_plan.h"
 
 namespace gan::kernels::cuda {
 namespace {
 
 using namespace detail;
 
-struct Plan {
-  int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t ss[kMaxDims] = {};  // src strides
-  int64_t ds[kMaxDims] = {};  // dst strides
-  int64_t total = 1;
-};
-
-// The CPU reference's plan (kernels/cpu/copy.cpp).
-Plan make_plan(const char* kernel, const StridedCopyParams& p) {
-  if (p.ndim < 0 || p.ndim > kMaxDims)
-    fail(kernel, "ndim " + std::to_string(p.ndim) + " is outside [0, " + std::to_string(kMaxDims) + "]");
-  Plan q;
-  for (int d = 0; d < p.ndim; ++d) {
-    if (p.shape[d] < 0) fail(kernel, "negative extent " + std::to_string(p.shape[d]) + " in dim " + std::to_string(d));
-    q.total *= p.shape[d];
-  }
-  if (q.total == 0) return q;
-  for (int d = 0; d < p.ndim; ++d) {
-    if (p.shape[d] == 1) continue;
-    if (q.ndim > 0) {
-      const int k = q.ndim - 1;
-      if (q.ss[k] == p.shape[d] * p.src_stride[d] && q.ds[k] == p.shape[d] * p.dst_stride[d]) {
-        q.shape[k] *= p.shape[d];
-        q.ss[k] = p.src_stride[d];
-        q.ds[k] = p.dst_stride[d];
-        continue;
-      }
-    }
-    q.shape[q.ndim] = p.shape[d];
-    q.ss[q.ndim] = p.src_stride[d];
-    q.ds[q.ndim] = p.dst_stride[d];
-    ++q.ndim;
-  }
-  if (q.ndim == 0) {
-    q.ndim = 1;
-    q.shape[0] = 1;
-  }
-  return q;
-}
+using Plan = StridedCopyPlan;  // kernels/include/gan/kernels/copy_plan.h, shared with the CPU reference
 
 // Innermost dim first, so the unrolled unravel loop indexes with constants.
 template <class Index>
@@ -162,7 +124,7 @@ bool fits_int32(const Plan& q) {
 
 template <class From, class To, bool ACCUMULATE>
 void strided_launch(const char* kernel, const StridedCopyParams& p, const From* src, To* dst, Stream s) {
-  const Plan q = make_plan(kernel, p);
+  const Plan q = plan_strided_copy(kernel, p);
   if (q.total == 0) return;
   const bool contiguous = q.ndim == 1 && ((q.ss[0] == 1 && q.ds[0] == 1) || q.shape[0] == 1);
   if (contiguous && aligned16(src) && aligned16(dst)) {
