@@ -12,33 +12,25 @@
 #include <sstream>
 
 #include "gan/io/atomic_file.h"
+#include "temp_dir_test.h"
 
 namespace {
 
 using testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class AtomicFileTest : public testing::Test {
+class AtomicFileTest : public gan::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("gan_io_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
   void TearDown() override {
-    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);
-    fs::remove_all(dir_);
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add);  // a test makes it read-only
+    TempDirTest::TearDown();
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::vector<std::string> listing() const {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir_)) names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
-  fs::path dir_;
 };
 
 std::string slurp(const std::string& p) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "gan/io/idx.h"
+#include "temp_dir_test.h"
 
 namespace {
 
@@ -14,19 +15,7 @@ using gan::io::FormatError;
 using testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class IdxTest : public testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("gan_io_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class IdxTest : public gan::testing::TempDirTest {};
 
 void write_plain(const std::string& file, const std::vector<uint8_t>& bytes) {
   gan::io::write_file_atomic(file, std::as_bytes(std::span<const uint8_t>(bytes)));

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "gan/io/png.h"
+#include "temp_dir_test.h"
 
 namespace {
 
@@ -17,19 +18,7 @@ using gan::io::Image;
 using testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class PngTest : public testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("gan_io_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class PngTest : public gan::testing::TempDirTest {};
 
 Image pattern(int w, int h, int c) {
   Image img{w, h, c, {}};

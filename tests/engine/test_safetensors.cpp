@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "gan/io/safetensors.h"
+#include "temp_dir_test.h"
 
 namespace {
 
@@ -15,19 +16,7 @@ using gan::io::FormatError;
 using testing::HasSubstr;
 namespace fs = std::filesystem;
 
-class SafetensorsTest : public testing::Test {
- protected:
-  void SetUp() override {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(testing::TempDir()) /
-           ("gan_io_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+class SafetensorsTest : public gan::testing::TempDirTest {};
 
 template <typename T>
 gan::io::TensorView view(const std::string& name, const std::string& dtype, std::vector<int64_t> shape,
