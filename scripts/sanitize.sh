@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the kernel and emulator tests with AddressSanitizer + UBSan and runs them.
+# Builds the kernel, emulator and CUDA-kernel tests (sim flavour: the CUDA kernels
+# run on the emulator) with AddressSanitizer + UBSan and runs them.
 # The emulator runs in its serial configuration (one worker; static __shared__ as
 # plain statics) so ASan sees shared-memory overflows; its fiber switches carry
 # the ASan fiber annotations, so a clean run has no false positives.
@@ -13,14 +14,15 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" \
-  -DGAN_CUDA=off -DGAN_BUILD_BENCH=OFF -DGAN_BUILD_CLI=OFF \
+  -DGAN_CUDA=sim -DGAN_BUILD_BENCH=OFF -DGAN_BUILD_CLI=OFF \
   -DGAN_SIMT_SERIAL=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
 targets=(gan_kernels_tests)
 [ -d "$root/tests/simt" ] && targets+=(gan_simt_tests)
+[ -d "$root/tests/cuda" ] && targets+=(gan_cuda_tests)
 cmake --build "$build" --target "${targets[@]}" -j "$(nproc)"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Two OpenMP threads: the kernels' parallel paths run under the sanitizers too.
-OMP_NUM_THREADS=2 ctest --test-dir "$build" -L 'kernels|simt' -E simt_kernels_compile_with_nvcc --output-on-failure -j 1 --timeout 900
+OMP_NUM_THREADS=2 ctest --test-dir "$build" -L 'kernels|simt|cuda' -E simt_kernels_compile_with_nvcc --output-on-failure -j 1 --timeout 900

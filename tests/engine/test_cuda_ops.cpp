@@ -95,6 +95,21 @@ TEST(CudaOps, LossesMatchCpu) {
   }, {{8, 3}, {8, 3}});
 }
 
+TEST(CudaOps, CrossEntropyMatchesCpuAndNamesBadLabels) {
+  REQUIRE_DEVICE();
+  const Tensor labels = Tensor::from_data({5}, std::vector<int64_t>{0, 3, 2, 3, 1});
+  expect_same_on_both("cross_entropy", [&](const auto& in) {
+    return ops::cross_entropy(in[0], labels.to(in[0].device()), ops::Reduction::none);
+  }, {{5, 4}});
+  const Tensor bad = Tensor::from_data({2}, std::vector<int64_t>{1, 7}).to(kCuda);
+  try {
+    ops::cross_entropy(Tensor::zeros({2, 4}, {DType::f32, kCuda}), bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("label 7 at row 1"));
+  }
+}
+
 TEST(CudaOps, RandomTensorsAreBitIdenticalToCpu) {
   REQUIRE_DEVICE();
   Generator a(9), b(9);

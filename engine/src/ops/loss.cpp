@@ -137,8 +137,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r) {
   GAN_CHECK(labels.dim() == 1 && labels.size(0) == n, op, ": labels ", shape_str(labels.shape()),
             " do not match logits ", shape_str(logits.shape()), " (expected [", n, "])");
   check_same_device(op, logits, labels);
-  if (!labels.device().is_cpu()) no_backend(op, labels);
-  const int64_t* lp = labels.data<int64_t>();
+  // Labels are validated on the host (N integers), so a bad one is reported
+  // with its row before any kernel runs, on every device.
+  const Tensor host_labels = labels.to(Device::cpu());
+  const int64_t* lp = host_labels.data<int64_t>();
   for (int64_t i = 0; i < n; ++i)
     GAN_CHECK(lp[i] >= 0 && lp[i] < c, op, ": label ", lp[i], " at row ", i, " out of range [0, ", c,
               ") for logits ", shape_str(logits.shape()));
@@ -146,25 +148,28 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r) {
   Tensor save_lsm = empty_like(logits);
   if (n > 0) {
     GAN_CHECK(c > 0, op, ": logits ", shape_str(logits.shape()), " have no classes");
-    dispatch_float(op, logits, [&]<class T>() {
-      kernels::cpu::cross_entropy_fprop<T>(n, c, logits.data<T>(), lp, loss.data<T>(), save_lsm.data<T>());
+    dispatch_float_device(op, logits, [&]<class T>() {
+      GAN_KERNEL(logits, cross_entropy_fprop<T>)(n, c, logits.data<T>(), labels.data<int64_t>(), loss.data<T>(),
+                                                 save_lsm.data<T>(), stream_of(logits));
     });
   }
   autograd::record(loss, op, {logits}, [logits, labels, save_lsm, n, c](const Tensor& g) {
     if (autograd::grad_enabled()) {  // create_graph: composite, differentiable again
-      Tensor onehot = Tensor::zeros({n, c}, Options{logits.dtype(), logits.device()});
+      Tensor onehot = Tensor::zeros({n, c}, Options{logits.dtype(), Device::cpu()});
+      const Tensor host_labels = labels.to(Device::cpu());
       dispatch_float("cross_entropy_backward", onehot, [&]<class T>() {
-        const int64_t* l = labels.data<int64_t>();
+        const int64_t* l = host_labels.data<int64_t>();
         T* o = onehot.data<T>();
         for (int64_t i = 0; i < n; ++i) o[i * c + l[i]] = T(1);
       });
+      onehot = onehot.to(logits.device());
       return Grads{mul(sub(softmax(logits, 1), onehot), g.reshape({n, 1}))};
     }
     Tensor dx = empty_like(logits);
     if (n > 0) {
-      dispatch_float("cross_entropy_backward", logits, [&]<class T>() {
-        kernels::cpu::cross_entropy_bprop<T>(n, c, save_lsm.data<T>(), labels.data<int64_t>(), g.data<T>(),
-                                             dx.data<T>());
+      dispatch_float_device("cross_entropy_backward", logits, [&]<class T>() {
+        GAN_KERNEL(logits, cross_entropy_bprop<T>)(n, c, save_lsm.data<T>(), labels.data<int64_t>(), g.data<T>(),
+                                                   dx.data<T>(), stream_of(logits));
       });
     }
     return Grads{dx};
