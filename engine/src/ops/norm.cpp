@@ -1,6 +1,8 @@
 // Normalization: batch norm (training / eval), layer norm, instance norm.
 //
-// The forwards are kernels (statistics accumulated in double). The training
+// The forwards are kernels (statistics accumulated in double), CPU or CUDA by
+// the tensor's device (GAN_KERNEL); running statistics are updated in place by
+// the kernel on the tensor's device, never read on the host. The training
 // backwards have two paths: during a plain backward (grad mode off) the fused
 // first-order kernel runs; during create_graph (grad mode on inside the
 // backward) the same gradient is computed as a composite of engine ops that
@@ -107,10 +109,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     GAN_CHECK(n * hw > 1, op, ": expected more than 1 value per channel when training, got input ",
               shape_str(x.shape()));
     Tensor save_mean = empty_like(x, cs), save_invstd = empty_like(x, cs);
-    dispatch_float(op, x, [&]<class T>() {
-      kernels::cpu::batch_norm_train_fprop<T>(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta),
-                                              y.data<T>(), save_mean.data<T>(), save_invstd.data<T>(),
-                                              mut_ptr_or_null<T>(running_mean), mut_ptr_or_null<T>(running_var));
+    dispatch_float_device(op, x, [&]<class T>() {
+      GAN_KERNEL(x, batch_norm_train_fprop<T>)(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta),
+                                               y.data<T>(), save_mean.data<T>(), save_invstd.data<T>(),
+                                               mut_ptr_or_null<T>(running_mean), mut_ptr_or_null<T>(running_var),
+                                               stream_of(x));
     });
     if (running_mean.defined()) {
       const_cast<Tensor&>(running_mean).bump_version();
@@ -127,10 +130,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
       Tensor dx = nx ? empty_like(x) : Tensor();
       Tensor dgamma = ng ? empty_like(x, {p.c}) : Tensor();
       Tensor dbeta = nb ? empty_like(x, {p.c}) : Tensor();
-      dispatch_float("batch_norm_backward", x, [&]<class T>() {
-        kernels::cpu::batch_norm_train_bprop<T>(p, x.data<T>(), g.data<T>(), ptr_or_null<T>(gamma),
-                                                save_mean.data<T>(), save_invstd.data<T>(), mut_ptr_or_null<T>(dx),
-                                                mut_ptr_or_null<T>(dgamma), mut_ptr_or_null<T>(dbeta));
+      dispatch_float_device("batch_norm_backward", x, [&]<class T>() {
+        GAN_KERNEL(x, batch_norm_train_bprop<T>)(p, x.data<T>(), g.data<T>(), ptr_or_null<T>(gamma),
+                                                 save_mean.data<T>(), save_invstd.data<T>(), mut_ptr_or_null<T>(dx),
+                                                 mut_ptr_or_null<T>(dgamma), mut_ptr_or_null<T>(dbeta), stream_of(x));
       });
       return Grads{dx, dgamma, dbeta};
     });
@@ -139,9 +142,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
 
   GAN_CHECK(running_mean.defined(), op, ": eval mode needs running_mean and running_var for input ",
             shape_str(x.shape()));
-  dispatch_float(op, x, [&]<class T>() {
-    kernels::cpu::batch_norm_eval_fprop<T>(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta),
-                                           running_mean.data<T>(), running_var.data<T>(), y.data<T>());
+  dispatch_float_device(op, x, [&]<class T>() {
+    GAN_KERNEL(x, batch_norm_eval_fprop<T>)(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta),
+                                            running_mean.data<T>(), running_var.data<T>(), y.data<T>(),
+                                            stream_of(x));
   });
   Tensor rm_b, invstd_b;  // constants: the running statistics get no gradient
   {
@@ -177,9 +181,9 @@ Tensor layer_norm(const Tensor& x, int64_t normalized_dims, const Tensor& gamma,
             shape_str(x.shape()));
   Tensor y = empty_like(x);
   Tensor save_mean = empty_like(x, {p.m}), save_invstd = empty_like(x, {p.m});
-  dispatch_float(op, x, [&]<class T>() {
-    kernels::cpu::layer_norm_fprop<T>(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta), y.data<T>(),
-                                      save_mean.data<T>(), save_invstd.data<T>());
+  dispatch_float_device(op, x, [&]<class T>() {
+    GAN_KERNEL(x, layer_norm_fprop<T>)(p, x.data<T>(), ptr_or_null<T>(gamma), ptr_or_null<T>(beta), y.data<T>(),
+                                       save_mean.data<T>(), save_invstd.data<T>(), stream_of(x));
   });
   autograd::record(y, "layer_norm", {x, gamma, beta}, [x, gamma, beta, save_mean, save_invstd, p](const Tensor& g) {
     const bool nx = wants(x), ng = wants(gamma), nb = wants(beta);
@@ -193,10 +197,10 @@ Tensor layer_norm(const Tensor& x, int64_t normalized_dims, const Tensor& gamma,
     Tensor dx = nx ? empty_like(x) : Tensor();
     Tensor dgamma = ng ? empty_like(gamma) : Tensor();
     Tensor dbeta = nb ? empty_like(beta) : Tensor();
-    dispatch_float("layer_norm_backward", x, [&]<class T>() {
-      kernels::cpu::layer_norm_bprop<T>(p, x.data<T>(), g.data<T>(), ptr_or_null<T>(gamma), save_mean.data<T>(),
-                                        save_invstd.data<T>(), mut_ptr_or_null<T>(dx), mut_ptr_or_null<T>(dgamma),
-                                        mut_ptr_or_null<T>(dbeta));
+    dispatch_float_device("layer_norm_backward", x, [&]<class T>() {
+      GAN_KERNEL(x, layer_norm_bprop<T>)(p, x.data<T>(), g.data<T>(), ptr_or_null<T>(gamma), save_mean.data<T>(),
+                                         save_invstd.data<T>(), mut_ptr_or_null<T>(dx), mut_ptr_or_null<T>(dgamma),
+                                         mut_ptr_or_null<T>(dbeta), stream_of(x));
     });
     return Grads{dx, dgamma, dbeta};
   });

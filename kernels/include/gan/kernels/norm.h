@@ -80,3 +80,32 @@ void layer_norm_bprop(const LayerNormParams& p, const T* x, const T* dy, const T
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA launchers (kernels/cuda/batch_norm.cu, layer_norm.cu): the same
+// signatures and semantics as the CPU references above, device pointers,
+// launched on stream s. Builds with GAN_HAS_CUDA_KERNELS only.
+namespace gan::kernels::cuda {
+
+template <class T>
+void batch_norm_train_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta, T* y,
+                            T* save_mean, T* save_invstd, T* running_mean, T* running_var, Stream s = {});
+template <class T>
+void batch_norm_eval_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta,
+                           const T* running_mean, const T* running_var, T* y, Stream s = {});
+template <class T>
+void batch_norm_train_bprop(const BatchNormParams& p, const T* x, const T* dy, const T* gamma,
+                            const T* save_mean, const T* save_invstd, T* dx, T* dgamma, T* dbeta,
+                            Stream s = {});
+template <class T>
+void batch_norm_eval_bprop(const BatchNormParams& p, const T* x, const T* dy, const T* gamma,
+                           const T* running_mean, const T* running_var, T* dx, T* dgamma, T* dbeta,
+                           Stream s = {});
+
+template <class T>
+void layer_norm_fprop(const LayerNormParams& p, const T* x, const T* gamma, const T* beta, T* y,
+                      T* save_mean /*[M]*/, T* save_invstd /*[M]*/, Stream s = {});
+template <class T>
+void layer_norm_bprop(const LayerNormParams& p, const T* x, const T* dy, const T* gamma, const T* save_mean,
+                      const T* save_invstd, T* dx, T* dgamma, T* dbeta, Stream s = {});
+
+}  // namespace gan::kernels::cuda
