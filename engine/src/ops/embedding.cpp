@@ -28,8 +28,9 @@ Tensor embedding_backward(const Tensor& g, const Tensor& idx, int64_t num) {
   p.num = num;
   p.dim = dim;
   p.count = idx.numel();
-  dispatch_float("embedding_backward", g, [&]<class T>() {
-    kernels::cpu::embedding_bprop<T>(p, idx.data<int64_t>(), g.data<T>(), out.data<T>());
+  check_same_device("embedding_backward", g, idx);
+  dispatch_float_device("embedding_backward", g, [&]<class T>() {
+    GAN_KERNEL(g, embedding_bprop<T>)(p, idx.data<int64_t>(), g.data<T>(), out.data<T>(), stream_of(g));
   });
   autograd::record(out, "embedding_backward", {g}, [idx](const Tensor& gg) { return Grads{embedding(idx, gg)}; });
   return out;
@@ -44,9 +45,11 @@ Tensor embedding(const Tensor& idx, const Tensor& table) {
   GAN_CHECK(table.dim() == 2, op, ": table must be [num, dim], got ", shape_str(table.shape()), " with indices ",
             shape_str(idx.shape()));
   check_same_device(op, idx, table);
-  if (!idx.device().is_cpu()) no_backend(op, idx);
   const int64_t num = table.size(0), dim = table.size(1), count = idx.numel();
-  const int64_t* ip = idx.data<int64_t>();
+  // Indices are validated on the host (a CUDA index tensor is copied down), so a
+  // bad one is reported with its position before any kernel runs, on every device.
+  const Tensor host_idx = idx.device().is_cpu() ? idx : idx.to(Device::cpu());
+  const int64_t* ip = host_idx.data<int64_t>();
   for (int64_t k = 0; k < count; ++k)
     GAN_CHECK(ip[k] >= 0 && ip[k] < num, op, ": index ", ip[k], " at position ", k, " out of range [0, ", num,
               ") for table ", shape_str(table.shape()));
@@ -57,8 +60,8 @@ Tensor embedding(const Tensor& idx, const Tensor& table) {
   p.num = num;
   p.dim = dim;
   p.count = count;
-  dispatch_float(op, table, [&]<class T>() {
-    kernels::cpu::embedding_fprop<T>(p, ip, table.data<T>(), out.data<T>());
+  dispatch_float_device(op, table, [&]<class T>() {
+    GAN_KERNEL(table, embedding_fprop<T>)(p, idx.data<int64_t>(), table.data<T>(), out.data<T>(), stream_of(table));
   });
   autograd::record(out, op, {table}, [idx, num](const Tensor& g) { return Grads{embedding_backward(g, idx, num)}; });
   return out;

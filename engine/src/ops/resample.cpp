@@ -48,11 +48,11 @@ Tensor resample_fprop(const Spec& s, const Tensor& x) {
   const char* op = name_of(s.kind);
   GAN_CHECK(x.shape() == s.in, op, ": internal input ", shape_str(x.shape()), ", expected ", shape_str(s.in));
   Tensor y = empty_like(x, s.out);
-  dispatch_float(op, x, [&]<class T>() {
+  dispatch_float_device(op, x, [&]<class T>() {
     switch (s.kind) {
-      case Kind::avg_pool: kernels::cpu::avg_pool2d_fprop<T>(s.pool, x.data<T>(), y.data<T>()); break;
-      case Kind::nearest: kernels::cpu::upsample_nearest2d_fprop<T>(s.up, x.data<T>(), y.data<T>()); break;
-      case Kind::bilinear: kernels::cpu::upsample_bilinear2d_fprop<T>(s.up, x.data<T>(), y.data<T>()); break;
+      case Kind::avg_pool: GAN_KERNEL(x, avg_pool2d_fprop<T>)(s.pool, x.data<T>(), y.data<T>(), stream_of(x)); break;
+      case Kind::nearest: GAN_KERNEL(x, upsample_nearest2d_fprop<T>)(s.up, x.data<T>(), y.data<T>(), stream_of(x)); break;
+      case Kind::bilinear: GAN_KERNEL(x, upsample_bilinear2d_fprop<T>)(s.up, x.data<T>(), y.data<T>(), stream_of(x)); break;
     }
   });
   autograd::record(y, op, {x}, [s](const Tensor& g) { return Grads{resample_bprop(s, g)}; });
@@ -64,11 +64,11 @@ Tensor resample_bprop(const Spec& s, const Tensor& dy) {
   const char* op = name.c_str();
   GAN_CHECK(dy.shape() == s.out, op, ": internal gradient ", shape_str(dy.shape()), ", expected ", shape_str(s.out));
   Tensor dx = empty_like(dy, s.in);
-  dispatch_float(op, dy, [&]<class T>() {
+  dispatch_float_device(op, dy, [&]<class T>() {
     switch (s.kind) {
-      case Kind::avg_pool: kernels::cpu::avg_pool2d_bprop<T>(s.pool, dy.data<T>(), dx.data<T>()); break;
-      case Kind::nearest: kernels::cpu::upsample_nearest2d_bprop<T>(s.up, dy.data<T>(), dx.data<T>()); break;
-      case Kind::bilinear: kernels::cpu::upsample_bilinear2d_bprop<T>(s.up, dy.data<T>(), dx.data<T>()); break;
+      case Kind::avg_pool: GAN_KERNEL(dy, avg_pool2d_bprop<T>)(s.pool, dy.data<T>(), dx.data<T>(), stream_of(dy)); break;
+      case Kind::nearest: GAN_KERNEL(dy, upsample_nearest2d_bprop<T>)(s.up, dy.data<T>(), dx.data<T>(), stream_of(dy)); break;
+      case Kind::bilinear: GAN_KERNEL(dy, upsample_bilinear2d_bprop<T>)(s.up, dy.data<T>(), dx.data<T>(), stream_of(dy)); break;
     }
   });
   autograd::record(dx, name, {dy}, [s](const Tensor& g) { return Grads{resample_fprop(s, g)}; });

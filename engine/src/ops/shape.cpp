@@ -126,8 +126,9 @@ Tensor index_add0(const Tensor& g, const Tensor& idx, int64_t rows) {
   p.num = rows;
   p.dim = row_numel(out_shape);
   p.count = idx.numel();
-  dispatch_float("index_add0", g, [&]<class T>() {
-    kernels::cpu::embedding_bprop<T>(p, idx.data<int64_t>(), g.data<T>(), out.data<T>());
+  check_same_device("index_add0", g, idx);
+  dispatch_float_device("index_add0", g, [&]<class T>() {
+    GAN_KERNEL(g, embedding_bprop<T>)(p, idx.data<int64_t>(), g.data<T>(), out.data<T>(), stream_of(g));
   });
   autograd::record(out, "index_add0", {g}, [idx](const Tensor& gg) { return Grads{index_select0(gg, idx)}; });
   return out;
@@ -246,10 +247,12 @@ Tensor index_select0(const Tensor& x, const Tensor& idx) {
   GAN_CHECK(x.dim() >= 1, "index_select0: input ", shape_str(x.shape()), " has no dim 0");
   GAN_CHECK(idx.dim() == 1, "index_select0: index must be 1-D, got ", shape_str(idx.shape()), " for input ",
             shape_str(x.shape()));
-  if (!x.device().is_cpu()) no_backend("index_select0", x);
-  if (!idx.device().is_cpu()) no_backend("index_select0", idx);
+  check_same_device("index_select0", x, idx);
   const int64_t rows = x.size(0), k = idx.numel();
-  const int64_t* ip = idx.data<int64_t>();
+  // Checked on the host (a CUDA index tensor is copied down) so the message
+  // names the position on every device, before any kernel runs.
+  const Tensor host_idx = idx.device().is_cpu() ? idx : idx.to(Device::cpu());
+  const int64_t* ip = host_idx.data<int64_t>();
   for (int64_t i = 0; i < k; ++i)
     GAN_CHECK(ip[i] >= 0 && ip[i] < rows, "index_select0: index ", ip[i], " at position ", i,
               " out of range for dim 0 of size ", rows, " (input ", shape_str(x.shape()), ")");
@@ -257,7 +260,18 @@ Tensor index_select0(const Tensor& x, const Tensor& idx) {
   out_shape[0] = k;
   Tensor out = empty_like(x, out_shape);
   const size_t row_bytes = static_cast<size_t>(row_numel(x.shape())) * dtype_size(x.dtype());
-  if (row_bytes > 0) {
+  if (is_floating(x.dtype())) {
+    // Float rows: the embedding gather (kernels/cuda/embedding.cu on CUDA).
+    kernels::EmbeddingParams p;
+    p.num = rows;
+    p.dim = row_numel(x.shape());
+    p.count = k;
+    dispatch_float_device("index_select0", x, [&]<class T>() {
+      GAN_KERNEL(x, embedding_fprop<T>)(p, idx.data<int64_t>(), x.data<T>(), out.data<T>(), stream_of(x));
+    });
+  } else if (!x.device().is_cpu()) {
+    no_backend("index_select0", x);
+  } else if (row_bytes > 0) {
     const char* src = static_cast<const char*>(x.raw_data());
     char* dst = static_cast<char*>(out.raw_data());
     for (int64_t i = 0; i < k; ++i)

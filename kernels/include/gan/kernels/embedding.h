@@ -25,3 +25,15 @@ void embedding_bprop(const EmbeddingParams& p, const int64_t* idx, const T* dout
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/embedding.cu): the same launchers on device
+// pointers (idx too). Indices are checked by a device kernel and one stream
+// synchronisation before any write; the backward is deterministic (no atomics).
+namespace gan::kernels::cuda {
+
+template <class T>
+void embedding_fprop(const EmbeddingParams& p, const int64_t* idx, const T* table, T* out, Stream s = {});
+template <class T>
+void embedding_bprop(const EmbeddingParams& p, const int64_t* idx, const T* dout, T* dtable, Stream s = {});
+
+}  // namespace gan::kernels::cuda

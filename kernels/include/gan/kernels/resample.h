@@ -58,3 +58,22 @@ void upsample_bilinear2d_bprop(const Upsample2dParams& p, const T* dy, T* dx, St
 
 }  // namespace cpu
 }  // namespace gan::kernels
+
+// CUDA kernels (kernels/cuda/resample.cu): the same launchers on device
+// pointers; same validation; backward passes are deterministic gathers.
+namespace gan::kernels::cuda {
+
+template <class T>
+void avg_pool2d_fprop(const Pool2dParams& p, const T* x, T* y, Stream s = {});
+template <class T>
+void avg_pool2d_bprop(const Pool2dParams& p, const T* dy, T* dx, Stream s = {});
+template <class T>
+void upsample_nearest2d_fprop(const Upsample2dParams& p, const T* x, T* y, Stream s = {});
+template <class T>
+void upsample_nearest2d_bprop(const Upsample2dParams& p, const T* dy, T* dx, Stream s = {});
+template <class T>
+void upsample_bilinear2d_fprop(const Upsample2dParams& p, const T* x, T* y, Stream s = {});
+template <class T>
+void upsample_bilinear2d_bprop(const Upsample2dParams& p, const T* dy, T* dx, Stream s = {});
+
+}  // namespace gan::kernels::cuda

@@ -1,0 +1,146 @@
+// Resampling, embedding and index_select0 on CUDA tensors against the same ops
+// on the CPU: forward values, first gradients, and a second derivative through
+// the backward ops (create_graph). Runs on the SIMT emulator in the sim flavour.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "gan/autograd.h"
+#include "gan/cuda/runtime.h"
+#include "gan/ops.h"
+
+namespace gan {
+namespace {
+
+#define REQUIRE_DEVICE() \
+  if (!cuda::available()) GTEST_SKIP() << "no CUDA device (backend '" << cuda::backend_name() << "')"
+
+const Device kCuda = Device::cuda(0);
+
+double max_rel_err(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  const auto x = a.to_double_vector(), y = b.to_double_vector();
+  double m = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i]) || std::isnan(y[i])) return INFINITY;
+    m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
+  }
+  return m;
+}
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+// Runs f on CPU inputs and on their CUDA copies; compares outputs, the
+// gradients of sum(f * v) with respect to every input, and (second order) the
+// gradient of sum(grad^2) through the backward ops.
+void expect_same_on_both(const char* name, const Fn& f, const std::vector<Shape>& shapes, double tol = 2e-6) {
+  Generator gen(7);
+  std::vector<Tensor> cpu, dev;
+  for (const Shape& s : shapes) {
+    Tensor t = Tensor::randn(s, gen);
+    t.requires_grad_();
+    Tensor d = t.detach().to(kCuda);
+    d.requires_grad_();
+    cpu.push_back(t);
+    dev.push_back(d);
+  }
+  const Tensor yc = f(cpu), yd = f(dev);
+  ASSERT_TRUE(yd.device().is_cuda()) << name;
+  EXPECT_LE(max_rel_err(yd, yc), tol) << name << " forward";
+  const Tensor v = Tensor::randn(yc.shape(), gen);
+  ops::sum(yc * v).backward();
+  ops::sum(yd * v.to(kCuda)).backward();
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    ASSERT_TRUE(dev[i].grad().defined()) << name << " input " << i;
+    EXPECT_TRUE(dev[i].grad().device().is_cuda());
+    EXPECT_LE(max_rel_err(dev[i].grad(), cpu[i].grad()), tol) << name << " gradient of input " << i;
+  }
+}
+
+TEST(CudaResampleOps, AvgPoolMatchesCpu) {
+  REQUIRE_DEVICE();
+  expect_same_on_both("avg_pool2d 2x2", [](const auto& in) { return ops::avg_pool2d(in[0], {2, 2}); }, {{3, 3, 7, 5}});
+  expect_same_on_both("avg_pool2d 3x3 s2 p1 cip", [](const auto& in) {
+    return ops::avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1}, true);
+  }, {{3, 3, 7, 5}});
+  expect_same_on_both("avg_pool2d 3x3 s2 p1 no cip", [](const auto& in) {
+    return ops::avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1}, false);
+  }, {{1, 3, 7, 5}});
+}
+
+TEST(CudaResampleOps, UpsampleMatchesCpu) {
+  REQUIRE_DEVICE();
+  expect_same_on_both("upsample_nearest2d 2x", [](const auto& in) { return ops::upsample_nearest2d(in[0], 14, 10); },
+                      {{3, 3, 7, 5}});
+  expect_same_on_both("upsample_nearest2d 11x8", [](const auto& in) { return ops::upsample_nearest2d(in[0], 11, 8); },
+                      {{1, 3, 7, 5}});
+  for (bool align : {false, true}) {
+    expect_same_on_both("upsample_bilinear2d 2x", [align](const auto& in) {
+      return ops::upsample_bilinear2d(in[0], 14, 10, align);
+    }, {{3, 3, 7, 5}});
+    expect_same_on_both("upsample_bilinear2d 11x8", [align](const auto& in) {
+      return ops::upsample_bilinear2d(in[0], 11, 8, align);
+    }, {{1, 3, 7, 5}});
+  }
+}
+
+TEST(CudaResampleOps, SecondOrderMatchesCpu) {
+  REQUIRE_DEVICE();
+  // A gradient penalty through the resampling ops: || d/dx sum(tanh(up(pool(x)) * w)) ||^2
+  // differentiated w.r.t. w, which runs the backward ops' own backward (the forward kernels).
+  auto penalty = [](const Tensor& x, const Tensor& w) {
+    const Tensor y = ops::upsample_bilinear2d(ops::avg_pool2d(x, {3, 3}, {2, 2}, {1, 1}, false), 6, 4, false);
+    const Tensor z = ops::upsample_nearest2d(ops::tanh(y * w), 7, 5);
+    autograd::GradOptions go;
+    go.create_graph = true;
+    const Tensor gx = autograd::grad({ops::sum(z)}, {x}, {}, go)[0];
+    return ops::sum(ops::square(gx));
+  };
+  Generator gen(3);
+  Tensor x = Tensor::randn({2, 3, 7, 5}, gen), w = Tensor::randn({2, 3, 6, 4}, gen);
+  x.requires_grad_();
+  w.requires_grad_();
+  Tensor xd = x.detach().to(kCuda), wd = w.detach().to(kCuda);
+  xd.requires_grad_();
+  wd.requires_grad_();
+  const Tensor gc = autograd::grad({penalty(x, w)}, {w})[0];
+  const Tensor gd = autograd::grad({penalty(xd, wd)}, {wd})[0];
+  EXPECT_TRUE(gd.device().is_cuda());
+  EXPECT_LE(max_rel_err(gd, gc), 1e-5);
+}
+
+TEST(CudaResampleOps, EmbeddingAndIndexSelectMatchCpu) {
+  REQUIRE_DEVICE();
+  const Tensor idx = Tensor::from_data({6}, std::vector<int64_t>{3, 0, 49, 3, 7, 3});
+  expect_same_on_both("embedding", [&](const auto& in) { return ops::embedding(idx.to(in[0].device()), in[0]); },
+                      {{50, 300}});
+  const Tensor idx2 = Tensor::from_data({2, 3}, std::vector<int64_t>{1, 1, 0, 4, 1, 2});
+  expect_same_on_both("embedding 2-D idx", [&](const auto& in) { return ops::embedding(idx2.to(in[0].device()), in[0]); },
+                      {{5, 7}});
+  const Tensor rows = Tensor::from_data({5}, std::vector<int64_t>{2, 0, 2, 4, 2});
+  expect_same_on_both("index_select0", [&](const auto& in) { return ops::index_select0(in[0], rows.to(in[0].device())); },
+                      {{5, 3, 4}});
+}
+
+TEST(CudaResampleOps, BadIndicesAreNamedOnCuda) {
+  REQUIRE_DEVICE();
+  const Tensor table = Tensor::zeros({4, 3}, {DType::f32, kCuda});
+  const Tensor bad = Tensor::from_data({3}, std::vector<int64_t>{1, 7, 0}).to(kCuda);
+  try {
+    ops::embedding(bad, table);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("index 7 at position 1"));
+  }
+  try {
+    ops::index_select0(table, bad);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("index 7 at position 1"));
+  }
+}
+
+}  // namespace
+}  // namespace gan
