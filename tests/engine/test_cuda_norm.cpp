@@ -11,57 +11,21 @@
 #include "gan/autograd.h"
 #include "gan/cuda/runtime.h"
 #include "gan/ops.h"
+#include "cuda_compare.h"
 
 namespace gan {
 namespace {
 
-#define REQUIRE_DEVICE() \
-  if (!cuda::available()) GTEST_SKIP() << "no CUDA device (backend '" << cuda::backend_name() << "')"
+using testing::kCuda;
+using testing::max_rel_err;
 
-const Device kCuda = Device::cuda(0);
-
-double max_rel_err(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  const auto x = a.to_double_vector(), y = b.to_double_vector();
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (std::isnan(x[i]) || std::isnan(y[i])) return INFINITY;
-    m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
-  }
-  return m;
-}
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Runs f on CPU inputs and on their CUDA copies (dtype dt); compares outputs and
-// the gradients of sum(f * v) with respect to every input.
-void expect_same_on_both(const char* name, DType dt, const Fn& f, const std::vector<Shape>& shapes) {
-  const double tol = dt == DType::f32 ? 2e-6 : 1e-12;
-  Generator gen(7);
-  std::vector<Tensor> cpu, dev;
-  for (const Shape& s : shapes) {
-    Tensor t = (Tensor::randn(s, gen) * 1.5 + 0.5).to(dt);
-    t.requires_grad_();
-    Tensor d = t.detach().to(kCuda);
-    d.requires_grad_();
-    cpu.push_back(t);
-    dev.push_back(d);
-  }
-  const Tensor yc = f(cpu), yd = f(dev);
-  ASSERT_TRUE(yd.device().is_cuda()) << name;
-  EXPECT_LE(max_rel_err(yd, yc), tol) << name << " forward";
-  const Tensor v = Tensor::randn(yc.shape(), gen).to(dt);
-  ops::sum(yc * v).backward();
-  ops::sum(yd * v.to(kCuda)).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_TRUE(dev[i].grad().defined()) << name << " input " << i;
-    EXPECT_TRUE(dev[i].grad().device().is_cuda());
-    EXPECT_LE(max_rel_err(dev[i].grad(), cpu[i].grad()), tol) << name << " gradient of input " << i;
-  }
+// This file's inputs: randn * 1.5 + 0.5 (seed 7), in the dtype under test.
+void expect_same_on_both(const char* name, DType dt, const testing::OpFn& f, const std::vector<Shape>& shapes) {
+  testing::expect_same_on_both(name, f, shapes, {.dtype = dt, .seed = 7, .scale = 1.5, .shift = 0.5});
 }
 
 TEST(CudaNormOps, BatchNormTrainingMatchesCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   for (DType dt : {DType::f32, DType::f64}) {
     expect_same_on_both("batch_norm train NCHW", dt, [](const auto& in) {
       return ops::batch_norm(in[0], in[1], in[2], {}, {}, true);
@@ -76,7 +40,7 @@ TEST(CudaNormOps, BatchNormTrainingMatchesCpu) {
 }
 
 TEST(CudaNormOps, BatchNormRunningStatsUpdatedLikeCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   for (DType dt : {DType::f32, DType::f64}) {
     const double tol = dt == DType::f32 ? 2e-6 : 1e-12;
     Generator gen(11);
@@ -101,13 +65,13 @@ TEST(CudaNormOps, BatchNormRunningStatsUpdatedLikeCpu) {
 }
 
 TEST(CudaNormOps, BatchNormOneValuePerChannelFailsOnCuda) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   const Tensor x = Tensor::ones({1, 3}, Options{DType::f32, kCuda});
   EXPECT_THROW(ops::batch_norm(x, {}, {}, {}, {}, true), Error);
 }
 
 TEST(CudaNormOps, LayerAndInstanceNormMatchCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   for (DType dt : {DType::f32, DType::f64}) {
     expect_same_on_both("layer_norm affine", dt, [](const auto& in) {
       return ops::layer_norm(in[0], 2, in[1], in[2]);

@@ -10,56 +10,17 @@
 #include "gan/autograd.h"
 #include "gan/cuda/runtime.h"
 #include "gan/ops.h"
+#include "cuda_compare.h"
 
 namespace gan {
 namespace {
 
-#define REQUIRE_DEVICE() \
-  if (!cuda::available()) GTEST_SKIP() << "no CUDA device (backend '" << cuda::backend_name() << "')"
-
-const Device kCuda = Device::cuda(0);
-
-double max_rel_err(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  const auto x = a.to_double_vector(), y = b.to_double_vector();
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (std::isnan(x[i]) || std::isnan(y[i])) return INFINITY;
-    m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
-  }
-  return m;
-}
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Runs f on CPU inputs and on their CUDA copies; compares outputs and the
-// gradients of sum(f * v) with respect to every input.
-void expect_same_on_both(const char* name, const Fn& f, const std::vector<Shape>& shapes, double tol = 2e-6) {
-  Generator gen(42);
-  std::vector<Tensor> cpu, dev;
-  for (const Shape& s : shapes) {
-    Tensor t = Tensor::randn(s, gen);
-    t.requires_grad_();
-    Tensor d = t.detach().to(kCuda);
-    d.requires_grad_();
-    cpu.push_back(t);
-    dev.push_back(d);
-  }
-  const Tensor yc = f(cpu), yd = f(dev);
-  ASSERT_TRUE(yd.device().is_cuda()) << name;
-  EXPECT_LE(max_rel_err(yd, yc), tol) << name << " forward";
-  const Tensor v = Tensor::randn(yc.shape(), gen);
-  ops::sum(yc * v).backward();
-  ops::sum(yd * v.to(kCuda)).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_TRUE(dev[i].grad().defined()) << name << " input " << i;
-    EXPECT_TRUE(dev[i].grad().device().is_cuda());
-    EXPECT_LE(max_rel_err(dev[i].grad(), cpu[i].grad()), tol) << name << " gradient of input " << i;
-  }
-}
+using testing::expect_same_on_both;
+using testing::kCuda;
+using testing::max_rel_err;
 
 TEST(CudaOps, ElementwiseAndActivationsMatchCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   expect_same_on_both("broadcast arithmetic", [](const auto& in) { return (in[0] + in[1]) * in[0] - in[1] / 3.0; },
                       {{4, 1, 5}, {3, 1}});
   expect_same_on_both("activations", [](const auto& in) {
@@ -74,7 +35,7 @@ TEST(CudaOps, ElementwiseAndActivationsMatchCpu) {
 }
 
 TEST(CudaOps, ReductionsAndShapesMatchCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   expect_same_on_both("sum/mean/max/var", [](const auto& in) {
     return ops::sum(in[0], {0, 2}) + ops::mean(in[0], {0, 2}) + ops::max(in[0], {0, 2}) + ops::var(in[0], {0, 2});
   }, {{3, 5, 7}});
@@ -87,7 +48,7 @@ TEST(CudaOps, ReductionsAndShapesMatchCpu) {
 }
 
 TEST(CudaOps, LossesMatchCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   expect_same_on_both("softmax/log_softmax", [](const auto& in) { return ops::softmax(in[0], 1) + ops::log_softmax(in[0], 0); },
                       {{6, 37}});
   expect_same_on_both("bce/mse", [](const auto& in) {
@@ -96,7 +57,7 @@ TEST(CudaOps, LossesMatchCpu) {
 }
 
 TEST(CudaOps, CrossEntropyMatchesCpuAndNamesBadLabels) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   const Tensor labels = Tensor::from_data({5}, std::vector<int64_t>{0, 3, 2, 3, 1});
   expect_same_on_both("cross_entropy", [&](const auto& in) {
     return ops::cross_entropy(in[0], labels.to(in[0].device()), ops::Reduction::none);
@@ -111,7 +72,7 @@ TEST(CudaOps, CrossEntropyMatchesCpuAndNamesBadLabels) {
 }
 
 TEST(CudaOps, RandomTensorsAreBitIdenticalToCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   Generator a(9), b(9);
   EXPECT_EQ(Tensor::randn({1001}, a, {DType::f32, kCuda}).to_vector<float>(), Tensor::randn({1001}, b).to_vector<float>());
   EXPECT_EQ(Tensor::rand({333}, a, -2, 3, {DType::f32, kCuda}).to_vector<float>(),
@@ -120,7 +81,7 @@ TEST(CudaOps, RandomTensorsAreBitIdenticalToCpu) {
 }
 
 TEST(CudaOps, SecondDerivativeOnTheDeviceMatchesCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   // A gradient penalty shape: || d/dx sum(softplus(w * x)) ||^2 differentiated w.r.t. w.
   auto penalty = [](const Tensor& x, const Tensor& w) {
     const Tensor y = ops::sum(ops::softplus(ops::tanh(x * w)));

@@ -10,57 +10,20 @@
 #include "gan/autograd.h"
 #include "gan/cuda/runtime.h"
 #include "gan/ops.h"
+#include "cuda_compare.h"
 
 namespace gan {
 namespace {
 
-#define REQUIRE_DEVICE() \
-  if (!cuda::available()) GTEST_SKIP() << "no CUDA device (backend '" << cuda::backend_name() << "')"
+using testing::kCuda;
+using testing::max_rel_err;
 
-const Device kCuda = Device::cuda(0);
-
-double max_rel_err(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  const auto x = a.to_double_vector(), y = b.to_double_vector();
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (std::isnan(x[i]) || std::isnan(y[i])) return INFINITY;
-    m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
-  }
-  return m;
-}
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-// Runs f on CPU inputs and on their CUDA copies; compares outputs, the
-// gradients of sum(f * v) with respect to every input, and (second order) the
-// gradient of sum(grad^2) through the backward ops.
-void expect_same_on_both(const char* name, const Fn& f, const std::vector<Shape>& shapes, double tol = 2e-6) {
-  Generator gen(7);
-  std::vector<Tensor> cpu, dev;
-  for (const Shape& s : shapes) {
-    Tensor t = Tensor::randn(s, gen);
-    t.requires_grad_();
-    Tensor d = t.detach().to(kCuda);
-    d.requires_grad_();
-    cpu.push_back(t);
-    dev.push_back(d);
-  }
-  const Tensor yc = f(cpu), yd = f(dev);
-  ASSERT_TRUE(yd.device().is_cuda()) << name;
-  EXPECT_LE(max_rel_err(yd, yc), tol) << name << " forward";
-  const Tensor v = Tensor::randn(yc.shape(), gen);
-  ops::sum(yc * v).backward();
-  ops::sum(yd * v.to(kCuda)).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_TRUE(dev[i].grad().defined()) << name << " input " << i;
-    EXPECT_TRUE(dev[i].grad().device().is_cuda());
-    EXPECT_LE(max_rel_err(dev[i].grad(), cpu[i].grad()), tol) << name << " gradient of input " << i;
-  }
+void expect_same_on_both(const char* name, const testing::OpFn& f, const std::vector<Shape>& shapes) {
+  testing::expect_same_on_both(name, f, shapes, {.seed = 7});  // this file's inputs
 }
 
 TEST(CudaResampleOps, AvgPoolMatchesCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   expect_same_on_both("avg_pool2d 2x2", [](const auto& in) { return ops::avg_pool2d(in[0], {2, 2}); }, {{3, 3, 7, 5}});
   expect_same_on_both("avg_pool2d 3x3 s2 p1 cip", [](const auto& in) {
     return ops::avg_pool2d(in[0], {3, 3}, {2, 2}, {1, 1}, true);
@@ -71,7 +34,7 @@ TEST(CudaResampleOps, AvgPoolMatchesCpu) {
 }
 
 TEST(CudaResampleOps, UpsampleMatchesCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   expect_same_on_both("upsample_nearest2d 2x", [](const auto& in) { return ops::upsample_nearest2d(in[0], 14, 10); },
                       {{3, 3, 7, 5}});
   expect_same_on_both("upsample_nearest2d 11x8", [](const auto& in) { return ops::upsample_nearest2d(in[0], 11, 8); },
@@ -87,7 +50,7 @@ TEST(CudaResampleOps, UpsampleMatchesCpu) {
 }
 
 TEST(CudaResampleOps, SecondOrderMatchesCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   // A gradient penalty through the resampling ops: || d/dx sum(tanh(up(pool(x)) * w)) ||^2
   // differentiated w.r.t. w, which runs the backward ops' own backward (the forward kernels).
   auto penalty = [](const Tensor& x, const Tensor& w) {
@@ -112,7 +75,7 @@ TEST(CudaResampleOps, SecondOrderMatchesCpu) {
 }
 
 TEST(CudaResampleOps, EmbeddingAndIndexSelectMatchCpu) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   const Tensor idx = Tensor::from_data({6}, std::vector<int64_t>{3, 0, 49, 3, 7, 3});
   expect_same_on_both("embedding", [&](const auto& in) { return ops::embedding(idx.to(in[0].device()), in[0]); },
                       {{50, 300}});
@@ -125,7 +88,7 @@ TEST(CudaResampleOps, EmbeddingAndIndexSelectMatchCpu) {
 }
 
 TEST(CudaResampleOps, BadIndicesAreNamedOnCuda) {
-  REQUIRE_DEVICE();
+  GAN_REQUIRE_CUDA_DEVICE();
   const Tensor table = Tensor::zeros({4, 3}, {DType::f32, kCuda});
   const Tensor bad = Tensor::from_data({3}, std::vector<int64_t>{1, 7, 0}).to(kCuda);
   try {
