@@ -18,18 +18,6 @@ namespace {
 
 using FunctionalTest = ScheduledTest;
 
-// C = A * B with std::fma in k order: bit-identical to tiled_matmul.
-std::vector<float> matmul_reference(const std::vector<float>& a, const std::vector<float>& b, int m, int n, int k) {
-  std::vector<float> c(static_cast<std::size_t>(m) * n);
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int kk = 0; kk < k; ++kk) acc = std::fma(a[i * k + kk], b[kk * n + j], acc);
-      c[i * n + j] = acc;
-    }
-  return c;
-}
-
 TEST_P(FunctionalTest, TiledMatmulIsExactOnAwkwardSizes) {
   for (auto [m, n, k] : {std::tuple{37, 53, 29}, std::tuple{16, 16, 16}, std::tuple{1, 17, 33}}) {
     const auto a = random_floats(static_cast<std::size_t>(m) * k, 1);
