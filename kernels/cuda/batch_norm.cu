@@ -57,21 +57,6 @@ namespace {
 
 using namespace detail;
 
-// Sum over the whole kThreads block; every thread gets the result. Every
-// thread of the block must call it (barriers); smem holds one slot per warp.
-GAN_DEVICE_INLINE double block_allreduce_sum(double v, double* smem) {
-  constexpr int kWarps = kThreads / 32;
-  v = warp_allreduce(v, SumOp{});
-  const int warp = static_cast<int>(threadIdx.x) / 32;
-  if (threadIdx.x % 32 == 0) smem[warp] = v;
-  __syncthreads();
-  v = smem[0];
-#pragma unroll
-  for (int k = 1; k < kWarps; ++k) v += smem[k];
-  __syncthreads();  // smem is reused by the next call
-  return v;
-}
-
 // Offset of the k-th of the M = N*HW elements of channel c.
 GAN_DEVICE_INLINE int64_t channel_offset(int64_t k, int64_t c, int64_t channels, int64_t hw) {
   const int64_t i = k / hw;
@@ -95,14 +80,14 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   for (int64_t c = blockIdx.x; c < p.c; c += gridDim.x) {
     double sum = 0.0;
     for (int64_t k = tid; k < count; k += kThreads) sum += static_cast<double>(x[channel_offset(k, c, p.c, p.hw)]);
-    sum = block_allreduce_sum(sum, smem);
+    sum = group_allreduce<kThreads>(sum, SumOp{}, smem);
     const double mean = sum / static_cast<double>(count);
     double sq = 0.0;
     for (int64_t k = tid; k < count; k += kThreads) {
       const double d = static_cast<double>(x[channel_offset(k, c, p.c, p.hw)]) - mean;
       sq += d * d;
     }
-    sq = block_allreduce_sum(sq, smem);
+    sq = group_allreduce<kThreads>(sq, SumOp{}, smem);
     const double invstd = 1.0 / sqrt(sq / static_cast<double>(count) + p.eps);  // biased variance
     const double g = gamma != nullptr ? static_cast<double>(gamma[c]) : 1.0;
     const double b = beta != nullptr ? static_cast<double>(beta[c]) : 0.0;
@@ -168,8 +153,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
         if (dx != nullptr) dx[off] = static_cast<T>(g * scale);
       }
     }
-    sum_dy = block_allreduce_sum(sum_dy, smem);
-    sum_dy_xmu = block_allreduce_sum(sum_dy_xmu, smem);
+    sum_dy = group_allreduce<kThreads>(sum_dy, SumOp{}, smem);
+    sum_dy_xmu = group_allreduce<kThreads>(sum_dy_xmu, SumOp{}, smem);
     const double sum_dy_xhat = sum_dy_xmu * invstd;
     if (tid == 0) {
       if (dgamma != nullptr) dgamma[c] = static_cast<T>(sum_dy_xhat);

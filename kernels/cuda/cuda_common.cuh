@@ -163,4 +163,26 @@ GAN_DEVICE_INLINE A warp_allreduce(A v, Combine combine) {
   return v;
 }
 
+// All-reduce over a group of GROUP consecutive threads (a warp, or several
+// warps up to the whole kThreads block): every thread of the group ends with
+// the result. Every thread of the block must call it (it may contain barriers);
+// smem holds one slot per warp of the block. Warp results combine in warp order,
+// so the result is deterministic.
+template <int GROUP, class A, class C>
+GAN_DEVICE_INLINE A group_allreduce(A v, C c, A* smem) {
+  v = warp_allreduce(v, c);
+  if constexpr (GROUP > 32) {
+    constexpr int kWarps = GROUP / 32;
+    const int warp = static_cast<int>(threadIdx.x) / 32;
+    if (threadIdx.x % 32 == 0) smem[warp] = v;
+    __syncthreads();
+    const int first = warp / kWarps * kWarps;
+    v = smem[first];
+#pragma unroll
+    for (int k = 1; k < kWarps; ++k) v = c(v, smem[first + k]);
+    __syncthreads();  // smem is reused by the next call
+  }
+  return v;
+}
+
 }  // namespace gan::kernels::cuda::detail

@@ -47,25 +47,6 @@ namespace {
 
 using namespace detail;
 
-// Sum over GROUP consecutive threads (a warp, or the whole 256-thread block);
-// every thread of the block calls it (barriers); smem holds one slot per warp.
-template <int GROUP>
-GAN_DEVICE_INLINE double group_allreduce_sum(double v, double* smem) {
-  v = warp_allreduce(v, SumOp{});
-  if constexpr (GROUP > 32) {
-    constexpr int kWarps = GROUP / 32;
-    const int warp = static_cast<int>(threadIdx.x) / 32;
-    if (threadIdx.x % 32 == 0) smem[warp] = v;
-    __syncthreads();
-    const int first = warp / kWarps * kWarps;
-    v = smem[first];
-#pragma unroll
-    for (int k = 1; k < kWarps; ++k) v += smem[first + k];
-    __syncthreads();  // smem is reused by the next call
-  }
-  return v;
-}
-
 template <class T, int GROUP>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     layer_norm_fprop_kernel(int64_t m, int64_t d, double eps, const T* __restrict__ x, const T* __restrict__ gamma,
@@ -85,7 +66,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
     if (valid) {
       for (int64_t j = lane; j < d; j += GROUP) sum += static_cast<double>(xr[j]);
     }
-    sum = group_allreduce_sum<GROUP>(sum, smem);
+    sum = group_allreduce<GROUP>(sum, SumOp{}, smem);
     const double mean = sum / static_cast<double>(d);
     double sq = 0.0;
     if (valid) {
@@ -94,7 +75,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
         sq += t * t;
       }
     }
-    sq = group_allreduce_sum<GROUP>(sq, smem);
+    sq = group_allreduce<GROUP>(sq, SumOp{}, smem);
     if (!valid) continue;
     const double invstd = 1.0 / sqrt(sq / static_cast<double>(d) + eps);
     T* yr = y + row * d;
@@ -134,8 +115,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
         sum_g_xhat += g * (static_cast<double>(x[off + j]) - mean) * invstd;
       }
     }
-    sum_g = group_allreduce_sum<GROUP>(sum_g, smem);
-    sum_g_xhat = group_allreduce_sum<GROUP>(sum_g_xhat, smem);
+    sum_g = group_allreduce<GROUP>(sum_g, SumOp{}, smem);
+    sum_g_xhat = group_allreduce<GROUP>(sum_g_xhat, SumOp{}, smem);
     if (!valid) continue;
     const double a = sum_g / static_cast<double>(d);
     const double b = sum_g_xhat / static_cast<double>(d);

@@ -81,25 +81,6 @@ struct MseBprop {
 
 // ---- row kernels ---------------------------------------------------------------------
 
-// All-reduce over GROUP consecutive threads (see reduce.cu); every thread of
-// the block calls it; smem holds one slot per warp.
-template <int GROUP, class A, class C>
-GAN_DEVICE_INLINE A group_allreduce(A v, C c, A* smem) {
-  v = warp_allreduce(v, c);
-  if constexpr (GROUP > 32) {
-    constexpr int kWarps = GROUP / 32;
-    const int warp = static_cast<int>(threadIdx.x) / 32;
-    if (threadIdx.x % 32 == 0) smem[warp] = v;
-    __syncthreads();
-    const int first = warp / kWarps * kWarps;
-    v = smem[first];
-#pragma unroll
-    for (int k = 1; k < kWarps; ++k) v = c(v, smem[first + k]);
-    __syncthreads();
-  }
-  return v;
-}
-
 // Row statistics of softmax: the row max (in T) and log(sum exp(x - max))
 // (sum in double). All-(-Inf) rows keep max = 0 as the reference does.
 template <class T, int GROUP>

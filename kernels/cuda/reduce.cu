@@ -74,26 +74,6 @@ GAN_DEVICE_INLINE double var_from_m2(double m2, int64_t reduce, int64_t correcti
   return dof > 0 ? m2 / static_cast<double>(dof) : __longlong_as_double(0x7ff8000000000000ll);
 }
 
-// All-reduce over a group of GROUP consecutive threads (a warp, or the whole
-// 256-thread block). Every thread of the block must call it (it may contain
-// barriers); smem holds one slot per warp.
-template <int GROUP, class A, class C>
-GAN_DEVICE_INLINE A group_allreduce(A v, C c, A* smem) {
-  v = warp_allreduce(v, c);
-  if constexpr (GROUP > 32) {
-    constexpr int kWarps = GROUP / 32;
-    const int warp = static_cast<int>(threadIdx.x) / 32;
-    if (threadIdx.x % 32 == 0) smem[warp] = v;
-    __syncthreads();
-    const int first = warp / kWarps * kWarps;
-    v = smem[first];
-#pragma unroll
-    for (int k = 1; k < kWarps; ++k) v = c(v, smem[first + k]);
-    __syncthreads();  // smem is reused by the next call
-  }
-  return v;
-}
-
 // x [outer, reduce] (inner == 1) -> y [outer]; blockDim.x == kThreads.
 template <class T, ReduceOp OP, int GROUP>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
