@@ -14,6 +14,8 @@ esac
 if [ "$cuda" = on ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export CUDACXX=/usr/local/cuda/bin/nvcc
 fi
+# Paths relative to the checkout in ccache keys: other clones and worktrees share hits.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "build/$flavour" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA="$cuda" "${launcher[@]}" "$@"
