@@ -101,7 +101,7 @@ Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, G
             " and fake ", shape_str(fake.shape()), " must have one shape [N, ...]");
   Shape eshape(static_cast<size_t>(real.dim()), 1);
   eshape[0] = real.size(0);
-  const Tensor e = Tensor::rand(eshape, gen, 0.0, 1.0, {real.dtype()});
+  const Tensor e = Tensor::rand(eshape, gen, 0.0, 1.0, {real.dtype(), real.device()});
   Tensor x_hat;
   {
     NoGradGuard ng;

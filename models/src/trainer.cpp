@@ -38,12 +38,15 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainerConfig& c, std::ve
   return std::make_unique<optim::Adam>(std::move(params), o);
 }
 
-// Global L2 norm of the parameters' gradients (accumulated in double).
+// Global L2 norm of the parameters' gradients (accumulated in double, on the
+// host: a DCGAN's gradients are a few MB, and the host sum is the same number
+// on every device).
 double grad_norm(const std::vector<Tensor>& params) {
   double ss = 0;
   for (const Tensor& p : params) {
-    const Tensor g = p.grad();
+    Tensor g = p.grad();
     if (!g.defined()) continue;
+    if (!g.device().is_cpu()) g = g.detach().to(Device::cpu());
     if (g.dtype() == DType::f32) {
       const float* d = g.data<float>();
       for (int64_t i = 0, n = g.numel(); i < n; ++i) ss += double(d[i]) * double(d[i]);
@@ -154,6 +157,7 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
   Generator sample_gen(cfg_.seed + 4);
 
   const DcganOptions mo = dcgan_options(cfg_);
+  // Initialized on the CPU (the same weights whatever the device), then moved.
   G_ = std::make_shared<DcganGenerator>(mo, init_gen_);
   D_ = std::make_shared<DcganDiscriminator>(mo, init_gen_);
   if (cfg_.ema_decay > 0) {
@@ -162,6 +166,12 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
     G_ema_->load_state_dict(G_->state_dict());
     G_ema_->eval();
     for (Tensor& p : G_ema_->parameters()) p.requires_grad_(false);
+  }
+  device_ = resolve_device(cfg_.device);
+  if (!device_.is_cpu()) {
+    G_->to(device_);
+    D_->to(device_);
+    if (G_ema_) G_ema_->to(device_);
   }
   opt_g_ = make_optimizer(cfg_, G_->parameters(), cfg_.lr_g);
   opt_d_ = make_optimizer(cfg_, D_->parameters(), cfg_.lr_d);
@@ -182,8 +192,8 @@ void Trainer::check_finite(const char* quantity, double v) const {
 // as the PyTorch DCGAN example).
 void Trainer::d_step(StepStats& s, bool last) {
   const Batch batch = loader_->next();
-  const Tensor& real = batch.images;  // [B, C, S, S]
-  const Tensor z = Tensor::randn({real.size(0), cfg_.z_dim}, noise_gen_);
+  const Tensor real = batch.images.to(device_);  // [B, C, S, S]
+  const Tensor z = Tensor::randn({real.size(0), cfg_.z_dim}, noise_gen_, Options{}.with(device_));
   {
     autograd::EnableGradGuard eg(last);  // earlier critic steps need no graph of G
     state_->fake = (*G_)(z);
@@ -317,7 +327,7 @@ void Trainer::write_samples(const std::string& path) const {
   Tensor images;
   {
     NoGradGuard ng;
-    images = g(fixed_noise_);
+    images = g(fixed_noise_.to(device_)).to(Device::cpu());
   }
   g.train(was_training);
   ensure_parent(path);

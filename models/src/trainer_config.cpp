@@ -8,6 +8,8 @@
 
 #include "gan/models/trainer.h"
 
+#include "gan/cuda/runtime.h"
+
 namespace gan::models {
 
 namespace {
@@ -82,6 +84,7 @@ const std::vector<Field>& fields() {
       Field{"seed", [](TrainerConfig& c, const std::string& v) { c.seed = parse_u64("seed", v); },
             [](const TrainerConfig& c) { return Json(c.seed); }},
       GAN_DOUBLE_FIELD(ema_decay),
+      GAN_STRING_FIELD(device),
       GAN_INT_FIELD(checkpoint_every),
       GAN_INT_FIELD(sample_every),
       GAN_INT_FIELD(sample_count),
@@ -157,6 +160,27 @@ void validate_config(const TrainerConfig& c) {
   need(c.sample_count >= 1, "sample_count", "must be >= 1");
   need(c.log_every >= 0, "log_every", "must be >= 0 (0 disables)");
   need(!c.out_dir.empty(), "out_dir", "must not be empty");
+  resolve_device(c.device);  // names the key when the device is unusable here
+}
+
+Device resolve_device(const std::string& device) {
+  if (device == "auto") {
+    const bool real_gpu = std::string(cuda::backend_name()) == "cuda" && cuda::available();
+    return real_gpu ? Device::cuda(0) : Device::cpu();
+  }
+  Device d;
+  try {
+    d = parse_device(device);
+  } catch (const Error&) {
+    throw Error("config key 'device': expected auto, cpu, cuda or cuda:N, got '" + device + "'");
+  }
+  if (d.is_cuda()) {
+    GAN_CHECK(cuda::available(), "config key 'device': '", device, "' but this build (", cuda::backend_name(),
+              " backend) has no CUDA device");
+    GAN_CHECK(d.index < cuda::device_count(), "config key 'device': '", device, "' but only ",
+              cuda::device_count(), " CUDA device(s) are present");
+  }
+  return d;
 }
 
 std::string config_to_json(const TrainerConfig& cfg, int indent) {

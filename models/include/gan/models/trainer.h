@@ -13,6 +13,11 @@
 // <out_dir>/samples/step_XXXXXX.png; checkpoints (safetensors + metadata,
 // written atomically) to <out_dir>/checkpoint.safetensors.
 //
+// Device: cfg.device ("auto" picks a real GPU when there is one). Noise comes
+// from the same counter-based Philox streams on every device, so a CUDA run
+// draws the same z as a CPU run; checkpoints are device-independent (tensors
+// are saved from and loaded to whatever device the Trainer uses).
+//
 // Reproducibility: each random stream is its own Generator seeded seed + k
 // (init, noise, penalty, loader shuffle, fixed sample noise). A checkpoint holds
 // G, D, EMA G, both optimizers' state, the step, every Generator's (seed,
@@ -66,6 +71,11 @@ struct TrainerConfig {
   int64_t steps = 3000;      // G steps
   uint64_t seed = 0;
   double ema_decay = 0.999;  // 0 disables the EMA (samples then come from G)
+  // where G, D, the optimizer state and the batches live: "cpu", "cuda",
+  // "cuda:N", or "auto" (the first CUDA device when this build has the real
+  // CUDA runtime and a device is present, else the CPU; the sim flavour's
+  // emulated device is never picked automatically: it is a correctness tool).
+  std::string device = "auto";
   // outputs (0 disables each)
   int64_t checkpoint_every = 500;
   int64_t sample_every = 250;
@@ -87,6 +97,9 @@ std::string config_to_json(const TrainerConfig& cfg, int indent = 2);
 // Parses such an object; unknown keys are errors; missing keys keep defaults.
 TrainerConfig config_from_json(const std::string& json);
 DcganOptions dcgan_options(const TrainerConfig& cfg);
+// cfg.device resolved to a Device of this build; gan::Error naming the key when
+// it does not parse or names a device this build or machine does not have.
+Device resolve_device(const std::string& device);
 
 // One G step (with its n_critic D steps).
 struct StepStats {
@@ -150,6 +163,7 @@ class Trainer {
   DcganDiscriminator& discriminator() { return *D_; }
   DcganGenerator& sampling_generator();  // EMA G (eval mode), or G (train mode) without EMA
   const Tensor& fixed_noise() const { return fixed_noise_; }  // [sample_count, z_dim]
+  Device device() const { return device_; }  // where the models and batches live
 
  private:
   struct State;
@@ -161,6 +175,7 @@ class Trainer {
   void write_metrics(const StepStats& s);
 
   TrainerConfig cfg_;
+  Device device_;
   std::shared_ptr<DcganGenerator> G_, G_ema_;
   std::shared_ptr<DcganDiscriminator> D_;
   std::unique_ptr<optim::Optimizer> opt_g_, opt_d_;

@@ -1,0 +1,144 @@
+// The whole DCGAN training step on the CUDA backend against the CPU backend:
+// G forward, D on real and fake, both backward passes, Adam, EMA — same seed,
+// same data, three steps. In the sim flavour the CUDA kernels run on the SIMT
+// emulator, so this checks that every kernel a DCGAN step needs exists for
+// CUDA and computes what the CPU references compute. Skips in the cpu flavour.
+//
+// Tolerances, and why they are not tighter:
+// - losses: the conv/GEMM kernels sum in another order than OpenBLAS, so with
+//   exact FP32 math the losses agree to ~1e-6 relative; with TF32 (10-bit
+//   mantissa inputs, PyTorch's default for cuDNN convolutions) to ~1e-2.
+// - parameters: Adam's first update is lr * g / (|g| + eps) = ±lr for every
+//   g != 0, whatever its size, so a gradient element near zero whose sign
+//   differs between the backends moves its weight by 2 * lr = 4e-4 in the wrong
+//   direction. Almost all elements agree to 1e-5; the few that do not are
+//   bounded by the number of steps times 2 * lr. Both are checked.
+// - the noise z is the same on both devices (Philox streams are bit-identical).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "gan/cuda/runtime.h"
+#include "gan/models/trainer.h"
+
+#if defined(GAN_HAS_CUDA_KERNELS)
+#include "gan/kernels/conv.h"
+#endif
+
+namespace gan::models {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const Dataset> smooth_data(int64_t n) {
+  auto d = std::make_shared<Dataset>();
+  std::vector<float> px(static_cast<size_t>(n * 28 * 28));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t y = 0; y < 28; ++y)
+      for (int64_t x = 0; x < 28; ++x)
+        px[static_cast<size_t>((i * 28 + y) * 28 + x)] =
+            static_cast<float>(std::sin(0.2 * x * (1 + i % 5) + 0.3 * y) * 0.9);
+  d->images = Tensor::from_data({n, 1, 28, 28}, px);
+  d->source = "synthetic";
+  return d;
+}
+
+TrainerConfig step_config(const std::string& device, const std::string& tag) {
+  TrainerConfig c;
+  c.dataset = "synthetic";
+  c.z_dim = 16;
+  c.features_g = 8;
+  c.features_d = 8;
+  c.batch = 8;
+  c.steps = 3;
+  c.seed = 7;
+  c.ema_decay = 0.999;
+  c.checkpoint_every = 0;
+  c.sample_every = 0;
+  c.log_every = 0;
+  c.device = device;
+  c.out_dir = ::testing::TempDir() + "/gan_trainer_device_" + std::to_string(::getpid()) + "_" + tag;
+  return c;
+}
+
+struct ParamDiff {
+  double max_abs = 0;       // over all elements
+  int64_t over_floor = 0;   // elements differing by more than 1e-5
+  int64_t total = 0;
+};
+
+void compare_params(ParamDiff& d, const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::vector<double> x = a[i].detach().to(Device::cpu()).to_double_vector();
+    const std::vector<double> y = b[i].detach().to(Device::cpu()).to_double_vector();
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t j = 0; j < x.size(); ++j) {
+      const double e = std::abs(x[j] - y[j]);
+      ASSERT_FALSE(std::isnan(e)) << "parameter " << i << " element " << j << " is NaN on one backend";
+      d.max_abs = std::max(d.max_abs, e);
+      d.over_floor += e > 1e-5;
+      ++d.total;
+    }
+  }
+}
+
+void three_steps_match(bool tf32, double loss_rtol) {
+  if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
+#if defined(GAN_HAS_CUDA_KERNELS)
+  const bool saved = kernels::cuda::allow_tf32();
+  kernels::cuda::set_allow_tf32(tf32);
+#endif
+  const auto data = smooth_data(32);
+  const std::string tag = tf32 ? "tf32" : "fp32";
+  Trainer cpu(step_config("cpu", tag + "_cpu"), data);
+  Trainer dev(step_config("cuda", tag + "_cuda"), data);
+  ASSERT_TRUE(dev.device().is_cuda());
+  for (int s = 0; s < 3; ++s) {
+    const StepStats a = cpu.step(), b = dev.step();
+    EXPECT_NEAR(b.loss_d, a.loss_d, loss_rtol * std::abs(a.loss_d)) << "step " << s + 1;
+    EXPECT_NEAR(b.loss_g, a.loss_g, loss_rtol * std::abs(a.loss_g)) << "step " << s + 1;
+    EXPECT_NEAR(b.d_real, a.d_real, loss_rtol) << "step " << s + 1;
+    EXPECT_NEAR(b.d_fake, a.d_fake, loss_rtol) << "step " << s + 1;
+    EXPECT_NEAR(b.grad_norm_d, a.grad_norm_d, loss_rtol * a.grad_norm_d) << "step " << s + 1;
+    EXPECT_NEAR(b.grad_norm_g, a.grad_norm_g, loss_rtol * a.grad_norm_g) << "step " << s + 1;
+  }
+  ParamDiff d;
+  compare_params(d, cpu.generator().parameters(), dev.generator().parameters());
+  compare_params(d, cpu.discriminator().parameters(), dev.discriminator().parameters());
+  compare_params(d, cpu.sampling_generator().parameters(), dev.sampling_generator().parameters());
+  compare_params(d, cpu.generator().buffers(), dev.generator().buffers());  // BN running statistics
+  std::printf("[ DCGAN 3 steps, %s ] %lld parameter/buffer elements: max |cuda - cpu| %.3g, %lld above 1e-5\n",
+              tag.c_str(), static_cast<long long>(d.total), d.max_abs, static_cast<long long>(d.over_floor));
+  EXPECT_LE(d.max_abs, 3 * 2 * 2e-4 + 1e-5);                     // steps x 2 lr: a flipped Adam sign at worst
+  EXPECT_LE(static_cast<double>(d.over_floor), 1e-3 * d.total);  // and almost never that
+#if defined(GAN_HAS_CUDA_KERNELS)
+  kernels::cuda::set_allow_tf32(saved);
+#endif
+  fs::remove_all(cpu.config().out_dir);
+  fs::remove_all(dev.config().out_dir);
+}
+
+TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuFp32) { three_steps_match(false, 1e-4); }
+TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true, 2e-2); }
+
+TEST(TrainerDevice, UnusableDeviceNamesTheKey) {
+  TrainerConfig c = step_config("tpu", "bad");
+  try {
+    validate_config(c);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config key 'device'"), std::string::npos) << e.what();
+  }
+  c.device = "cuda:7";
+  EXPECT_THROW(validate_config(c), Error);  // no build here has 8 devices
+  c.device = "auto";
+  EXPECT_NO_THROW(validate_config(c));
+  EXPECT_TRUE(resolve_device("auto").is_cpu() || std::string(cuda::backend_name()) == "cuda");
+}
+
+}  // namespace
+}  // namespace gan::models
