@@ -15,8 +15,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "gan/kernels/common.h"
+#include "gan/kernels/igemm.h"
 
 namespace gan::kernels {
 
@@ -86,4 +88,81 @@ void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T*
                             Stream s = {});
 
 }  // namespace cpu
+
+// CUDA: the same launchers on device pointers (kernels/cuda/conv2d.cu,
+// conv_transpose2d.cu), every pass one implicit GEMM (kernels/cuda/
+// igemm_core.cuh, no im2col buffer). Float uses the process-wide math
+// (allow_tf32(), igemm.h): TF32 tensor cores by default (~1e-3 relative
+// error), exact FP32 FMA when disabled; double always FP64 FMA. Results are
+// deterministic (split-K slices are summed in a fixed order).
+namespace cuda {
+
+template <class T>
+void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s = {});
+template <class T>
+void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s = {});
+template <class T>
+void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s = {});
+template <class T>
+void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream s = {});
+
+template <class T>
+void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w,
+                            const T* bias, T* y, Stream s = {});
+template <class T>
+void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+                            Stream s = {});
+template <class T>
+void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+                            Stream s = {});
+
+// ---- extended API -------------------------------------------------------------
+// The same passes with explicit IgemmOptions (math mode, tile, split-K).
+template <class T>
+void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y,
+                  const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx,
+                  const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw,
+                  const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w,
+                            const T* bias, T* y, const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+                            const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+                            const IgemmOptions& opt, Stream s = {});
+
+// Fused forward, one launch (two with split-K):
+//   y = act(conv(x, w) + bias) + residual
+// bias [C_out] and residual [N, C_out, H_out, W_out] may be nullptr; residual
+// may alias y (each element is read before it is written, by the same thread).
+// act: identity, relu, leaky_relu(ep.slope), tanh.
+template <class T>
+void conv2d_fprop_fused(const Conv2dParams& p, const T* x, const T* w, const T* bias,
+                        const T* residual, T* y, const ConvEpilogue& ep,
+                        const IgemmOptions& opt, Stream s = {});
+template <class T>
+void conv_transpose2d_fprop_fused(const ConvTranspose2dParams& p, const T* x, const T* w,
+                                  const T* bias, const T* residual, T* y,
+                                  const ConvEpilogue& ep, const IgemmOptions& opt,
+                                  Stream s = {});
+
+// The name of the instantiation the runtime selection picks for a pass, e.g.
+// "igemm_fprop_tf32_128x128x32_w64x32_s2_splitk4_ld16b" (tile BMxBNxBK, warp
+// tile, 2 stages, split-K factor when > 1, 16-byte loads of A/B when used).
+// Alignment-dependent parts (ld16) assume 16-byte aligned tensors.
+template <class T>
+std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p,
+                                   const IgemmOptions& opt);
+template <class T>
+std::string conv_transpose2d_selected_kernel(ConvPass pass, const ConvTranspose2dParams& p,
+                                             const IgemmOptions& opt);
+
+}  // namespace cuda
 }  // namespace gan::kernels
+

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "gan/kernels/common.h"
+#include "gan/kernels/igemm.h"
 
 namespace gan::kernels {
 
@@ -41,4 +43,22 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T 
                  const T* a, int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
 }  // namespace cpu
+
+// CUDA: the same contract on device pointers (kernels/cuda/gemm.cu), one
+// implicit-GEMM core shared with conv (16-byte loads along contiguous rows
+// when sizes and alignment allow). Float math from allow_tf32() (igemm.h);
+// double FP64 FMA. Same validation as the CPU launcher.
+namespace cuda {
+
+template <class T>
+void gemm(const GemmParams& p, const T* a, const T* b, T* c, Stream s = {});
+// With explicit math mode / tile / split-K (split-K slices summed in order).
+template <class T>
+void gemm(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions& opt,
+          Stream s = {});
+// The instantiation the selection picks, e.g. "igemm_gemm_nt_fp32_64x64x32_w32x32_s2".
+template <class T>
+std::string gemm_selected_kernel(const GemmParams& p, const IgemmOptions& opt);
+
+}  // namespace cuda
 }  // namespace gan::kernels
