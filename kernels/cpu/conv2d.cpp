@@ -189,7 +189,7 @@ void check_launch(const Conv2dParams& p) {
 
 template <class T>
 void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, const T* bias,
-                              T* y) {
+                              T* y, Stream) {
   const Plan pl = make_plan(q);
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
     std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
@@ -226,7 +226,7 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
 }
 
 template <class T>
-void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx) {
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx, Stream) {
   const Plan pl = make_plan(q);
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
     std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
@@ -261,7 +261,7 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
 }
 
 template <class T>
-void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T* dw) {
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T* dw, Stream) {
   const Plan pl = make_plan(q);
   const int64_t wsize = q.c_out * pl.kg;  // |dw| = C_out * Cg_in*KH*KW
   const int64_t chunks = std::min<int64_t>(num_threads(), pl.items);
@@ -348,9 +348,9 @@ void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream) {
 
 #define GAN_INSTANTIATE_CONV2D(T)                                                              \
   template void conv2d_fprop_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, const T*, \
-                                            T*);                                               \
-  template void conv2d_dgrad_gemm_col2im<T>(const Conv2dParams&, const T*, const T*, T*);      \
-  template void conv2d_wgrad_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, T*);      \
+                                            T*, Stream);                                       \
+  template void conv2d_dgrad_gemm_col2im<T>(const Conv2dParams&, const T*, const T*, T*, Stream); \
+  template void conv2d_wgrad_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, T*, Stream); \
   template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, Stream); \
   template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);          \
   template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);          \

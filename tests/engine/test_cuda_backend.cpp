@@ -6,6 +6,7 @@
 
 #include "gan/cuda/caching_allocator.h"
 #include "gan/cuda/runtime.h"
+#include "gan/dispatch.h"
 #include "gan/ops.h"
 
 namespace gan {
@@ -143,17 +144,21 @@ TEST(CudaTensor, MixingDevicesInOneOpNamesBoth) {
   }
 }
 
-TEST(CudaTensor, OpWithoutCudaKernelSaysSo) {
+// Every engine op now has CUDA kernels; the CPU-only dispatch (for extensions
+// and host-side helpers) must still refuse a CUDA tensor, naming the op.
+TEST(CudaTensor, CpuOnlyDispatchRefusesCudaTensorsNamingTheOp) {
   REQUIRE_DEVICE();
   Tensor x = Tensor::zeros({1, 1, 4, 4}, {DType::f32, Device::cuda(0)});
-  Tensor w = Tensor::zeros({1, 1, 3, 3}, {DType::f32, Device::cuda(0)});
+  bool ran = false;
   try {
-    ops::conv2d(x, w);
+    dispatch_float("my_cpu_only_op", x, [&]<class T>() { ran = true; });
     FAIL();
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("conv2d"));
+    EXPECT_THAT(e.what(), HasSubstr("my_cpu_only_op"));
     EXPECT_THAT(e.what(), HasSubstr("no CUDA kernel"));
+    EXPECT_THAT(e.what(), HasSubstr("[1, 1, 4, 4]"));
   }
+  EXPECT_FALSE(ran);
 }
 
 TEST(CudaRuntime, PropertiesDescribeTheDevice) {

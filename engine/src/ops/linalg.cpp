@@ -55,7 +55,9 @@ Tensor bmm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   p.stride_b = bb == 1 ? 0 : ka * n;
   p.stride_c = m * n;
   if (out.numel() > 0) {
-    dispatch_float(op, a, [&]<class T>() { kernels::cpu::gemm<T>(p, a.data<T>(), b.data<T>(), out.data<T>()); });
+    dispatch_float_device(op, a, [&]<class T>() {
+      GAN_KERNEL(a, gemm<T>)(p, a.data<T>(), b.data<T>(), out.data<T>(), stream_of(a));
+    });
   }
   autograd::record(out, "matmul", {a, b}, [a, b, ta, tb](const Tensor& g) {
     Tensor da, db;

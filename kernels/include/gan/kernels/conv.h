@@ -71,11 +71,11 @@ void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream s = 
 // above and the conv_transpose2d launchers below call these.
 template <class T>
 void conv2d_fprop_im2col_gemm(const Conv2dParams& p, const T* x, const T* w, const T* bias,
-                              T* y);
+                              T* y, Stream s = {});
 template <class T>
-void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx);
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s = {});
 template <class T>
-void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw);
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s = {});
 
 template <class T>
 void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w,
@@ -151,6 +151,18 @@ void conv_transpose2d_fprop_fused(const ConvTranspose2dParams& p, const T* x, co
                                   const T* bias, const T* residual, T* y,
                                   const ConvEpilogue& ep, const IgemmOptions& opt,
                                   Stream s = {});
+
+// The three passes without the h_out/w_out re-check, like the CPU
+// *_im2col_gemm algorithms: p must have valid sizes, and h_out/w_out may be
+// smaller than conv2d_infer's (the conv a transposed conv with out_pad >=
+// stride is the adjoint of). The engine's conv ops call these
+// (kernels/cuda/conv2d_unchecked.cu); default options (allow_tf32()).
+template <class T>
+void conv2d_fprop_unchecked(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s = {});
+template <class T>
+void conv2d_dgrad_unchecked(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s = {});
+template <class T>
+void conv2d_wgrad_unchecked(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s = {});
 
 // The name of the instantiation the runtime selection picks for a pass, e.g.
 // "igemm_fprop_tf32_128x128x32_w64x32_s2_splitk4_ld16b" (tile BMxBNxBK, warp
