@@ -42,6 +42,7 @@ struct EmaEntry {
 
 template <class T>
 struct EmaOp {
+  static constexpr int kMinBlocksPerSm = kMinBlocks;
   T w, one_minus_w;
 
   GAN_DEVICE_INLINE T lerp(T a, T b) const {  // a = param, b = ema

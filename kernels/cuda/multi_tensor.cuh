@@ -22,6 +22,7 @@
 // 4), so alignment of the base pointers carries to every chunk.
 //
 // The Op interface (a trivially copyable struct of the launch's constants):
+//   static constexpr int kMinBlocksPerSm       the __launch_bounds__ minimum
 //   bool aligned(const Entry&)                 all pointers 16-byte aligned
 //   void apply1(const Entry&, int64_t i)       element i
 //   void apply4(const Entry&, int64_t i)       elements i..i+3
@@ -61,8 +62,13 @@ struct ChunkTable {
   int32_t count;                  // entries in use
 };
 
+// Op::kMinBlocksPerSm is the kernel's __launch_bounds__ minimum: kMinBlocks
+// (4: <= 64 registers) for the light ops; Adam and RMSprop keep five to six
+// 4-wide vectors live (40-48 registers in f64 alone) and spilled at 64, so
+// they ask for 2 (<= 128 registers; 512 threads per SM still keep ~128 KiB of
+// loads in flight, far more than HBM needs per SM).
 template <class Op, class Entry, int kMax>
-__global__ void __launch_bounds__(kThreads, kMinBlocks)
+__global__ void __launch_bounds__(kThreads, Op::kMinBlocksPerSm)
     multi_tensor_chunk_kernel(Op op, ChunkTable<Entry, kMax> table) {
   const int32_t b = static_cast<int32_t>(blockIdx.x);
   int lo = 0, hi = table.count - 1;  // last entry with first_chunk <= b

@@ -80,6 +80,7 @@ struct AdamEntry {
 
 template <class T>
 struct AdamOp {
+  static constexpr int kMinBlocksPerSm = 2;  // see multi_tensor.cuh
   T w1, b2, one_minus_b2, eps, wd, decay;
   bool has_wd, decoupled, amsgrad;
 
@@ -168,6 +169,7 @@ struct SgdEntry {
 
 template <class T>
 struct SgdOp {
+  static constexpr int kMinBlocksPerSm = kMinBlocks;  // see multi_tensor.cuh
   T wd, mu, keep, lr;
   bool has_wd, has_mu, first_step, nesterov;
 
@@ -213,6 +215,7 @@ struct RmspropEntry {
 
 template <class T>
 struct RmspropOp {
+  static constexpr int kMinBlocksPerSm = 2;  // see multi_tensor.cuh
   T wd, alpha, one_minus_alpha, eps, mu, lr;
   bool has_wd, has_mu, centered;
 
