@@ -40,9 +40,7 @@ void for_range(int64_t n, F&& f) {
 template <class T>
 void adam_step(const AdamParams& p, T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq,
                Stream) {
-  if (p.n < 0) fail("adam_step", "negative element count");
-  if (p.step < 1) fail("adam_step", "step must be >= 1");
-  if (p.amsgrad && max_exp_avg_sq == nullptr) fail("adam_step", "amsgrad needs max_exp_avg_sq");
+  detail::check_adam("adam_step", p, p.n, p.step, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq);
   const double bc1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));
   const double bc2 = 1.0 - std::pow(p.beta2, static_cast<double>(p.step));
   const T step_size = static_cast<T>(p.lr / bc1);

@@ -14,6 +14,7 @@
 #include "gan/io/atomic_file.h"
 #include "gan/ops.h"
 #include "gan/optim/adam.h"
+#include "gan/optim/ema.h"
 #include "gan/optim/rmsprop.h"
 
 namespace gan::models {
@@ -239,20 +240,16 @@ void Trainer::g_step(StepStats& s) {
   opt_g_->step();
 }
 
-// ema <- d * ema + (1 - d) * G with d = min(decay, (1 + t) / (10 + t)): the
-// warm-up keeps early samples from showing the initial weights. Buffers (BN
-// running statistics) are copied.
+// ema <- d * ema + (1 - d) * G with d = min(decay, (1 + t) / (10 + t)), as
+// torch.lerp(G, ema, d) (optim/ema.h): the warm-up keeps early samples from
+// showing the initial weights. Buffers (BN running statistics) are copied.
 void Trainer::update_ema() {
   if (!G_ema_) return;
   NoGradGuard ng;
   const double t = static_cast<double>(step_);
   const double d = std::min(cfg_.ema_decay, (1.0 + t) / (10.0 + t));
-  const std::vector<Tensor> src = G_->parameters(), dst = G_ema_->parameters();
-  for (size_t i = 0; i < src.size(); ++i) {
-    Tensor e = dst[i];
-    e.copy_(ops::add(ops::mul(e, d), ops::mul(src[i], 1.0 - d)));
-    e.bump_version();
-  }
+  // All parameters in one multi-tensor kernel launch per dtype/device (optim/ema.h).
+  optim::ema_update(G_ema_->parameters(), G_->parameters(), d);
   const std::vector<Tensor> bsrc = G_->buffers(), bdst = G_ema_->buffers();
   for (size_t i = 0; i < bsrc.size(); ++i) Tensor(bdst[i]).copy_(bsrc[i]);
 }

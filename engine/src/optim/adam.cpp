@@ -1,5 +1,9 @@
-// Adam / AdamW: hyper-parameters and the per-tensor call of the fused kernel.
+// Adam / AdamW: hyper-parameters, the per-tensor kernel call (CPU) and the
+// multi-tensor launch per group (CUDA).
 #include "gan/optim/adam.h"
+
+#include <algorithm>
+#include <vector>
 
 #include "gan/dispatch.h"
 #include "gan/kernels/optim.h"
@@ -40,24 +44,65 @@ void Adam::check_hyper(const HyperParams& h) const {
 
 std::vector<std::string> Adam::buffer_names() const { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
 
-void Adam::update(const HyperParams& h, Tensor& param, const Tensor& grad, ParamState& st) {
+namespace {
+kernels::AdamParams adam_params(const HyperParams& h, bool decoupled) {
   kernels::AdamParams p;
-  p.n = param.numel();
-  p.step = st.step;
   p.lr = h.at("lr");
   p.beta1 = h.at("beta1");
   p.beta2 = h.at("beta2");
   p.eps = h.at("eps");
   p.weight_decay = h.at("weight_decay");
-  p.decoupled = decoupled_;
+  p.decoupled = decoupled;
   p.amsgrad = h.at("amsgrad") != 0.0;
+  return p;
+}
+}  // namespace
+
+void Adam::update_group(const HyperParams& h, std::vector<Slot>& slots) {
+  // Sets of CUDA slots sharing dtype and device, in first-seen order.
+  std::vector<std::vector<Slot*>> sets;
+  for (Slot& s : slots) {
+    if (!s.param.device().is_cuda()) {
+      update(h, s.param, s.grad, *s.state);
+      continue;
+    }
+    auto it = std::find_if(sets.begin(), sets.end(), [&](const std::vector<Slot*>& set) {
+      return set[0]->param.dtype() == s.param.dtype() && set[0]->param.device() == s.param.device();
+    });
+    if (it == sets.end()) sets.push_back({&s});
+    else it->push_back(&s);
+  }
+  const kernels::AdamParams p = adam_params(h, decoupled_);
+  for (const auto& set : sets) {
+    const Tensor& first = set[0]->param;
+    dispatch_float_device(name().c_str(), first, [&]<class T>() {
+#if defined(GAN_HAS_CUDA_KERNELS)
+      std::vector<kernels::AdamTensor<T>> list;
+      list.reserve(set.size());
+      for (Slot* s : set) {
+        Tensor& m = buffer(*s->state, "exp_avg", s->param);
+        Tensor& v = buffer(*s->state, "exp_avg_sq", s->param);
+        T* vmax = p.amsgrad ? buffer(*s->state, "max_exp_avg_sq", s->param).template data<T>() : nullptr;
+        list.push_back({s->param.data<T>(), s->grad.data<T>(), m.data<T>(), v.data<T>(), vmax, s->param.numel(),
+                        s->state->step});
+      }
+      kernels::cuda::adam_step_multi<T>(p, list.data(), static_cast<int64_t>(list.size()), stream_of(first));
+#endif
+    });
+  }
+}
+
+void Adam::update(const HyperParams& h, Tensor& param, const Tensor& grad, ParamState& st) {
+  kernels::AdamParams p = adam_params(h, decoupled_);
+  p.n = param.numel();
+  p.step = st.step;
   Tensor& m = buffer(st, "exp_avg", param);
   Tensor& v = buffer(st, "exp_avg_sq", param);
   Tensor vmax;
   if (p.amsgrad) vmax = buffer(st, "max_exp_avg_sq", param);
-  dispatch_float(name().c_str(), param, [&]<class T>() {
-    kernels::cpu::adam_step<T>(p, param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
-                               vmax.defined() ? vmax.data<T>() : nullptr);
+  dispatch_float_device(name().c_str(), param, [&]<class T>() {
+    GAN_KERNEL(param, adam_step<T>)(p, param.data<T>(), grad.data<T>(), m.data<T>(), v.data<T>(),
+                                   vmax.defined() ? vmax.data<T>() : nullptr, stream_of(param));
   });
 }
 

@@ -99,10 +99,16 @@ Tensor& Optimizer::buffer(ParamState& st, const std::string& name, const Tensor&
   return it->second;
 }
 
+void Optimizer::update_group(const HyperParams& group, std::vector<Slot>& slots) {
+  for (Slot& s : slots) update(group, s.param, s.grad, *s.state);
+}
+
 void Optimizer::step() {
   NoGradGuard guard;
   size_t index = 0;
+  std::vector<Slot> slots;
   for (const auto& g : groups_) {
+    slots.clear();
     for (const Tensor& p0 : g.params) {
       ParamState& st = state_[index++];
       Tensor param = p0;
@@ -110,14 +116,20 @@ void Optimizer::step() {
       if (!grad.defined()) continue;
       GAN_CHECK(grad.shape() == param.shape(), name_, ".step: gradient ", shape_str(grad.shape()),
                 " does not match parameter ", shape_str(param.shape()));
+      GAN_CHECK(grad.device() == param.device(), name_, ".step: gradient on ", grad.device().str(),
+                " but parameter ", param.str(), " on ", param.device().str());
       if (grad.dtype() != param.dtype()) grad = grad.detach().to(param.dtype());
-      // State created under another dtype (to(DType) after steps) follows the parameter.
+      // State created under another dtype or device (to() after steps) follows the parameter.
       for (auto& [k, b] : st.buffers)
-        if (b.dtype() != param.dtype()) b = b.to(param.dtype());
+        if (b.dtype() != param.dtype() || b.device() != param.device())
+          b = b.to(param.dtype()).to(param.device());
       ++st.step;
-      update(g.options, param, grad, st);
-      param.bump_version();
-      for (auto& [k, b] : st.buffers) b.bump_version();
+      slots.push_back({param, grad, &st});
+    }
+    update_group(g.options, slots);
+    for (Slot& s : slots) {
+      s.param.bump_version();
+      for (auto& [k, b] : s.state->buffers) b.bump_version();
     }
   }
 }

@@ -1,4 +1,5 @@
-// RMSprop: hyper-parameters and the per-tensor call of the fused kernel.
+// RMSprop: hyper-parameters and the per-tensor call of the fused kernel
+// (CPU reference or CUDA, by the parameter's device).
 #include "gan/optim/rmsprop.h"
 
 #include "gan/dispatch.h"
@@ -49,9 +50,10 @@ void RMSprop::update(const HyperParams& h, Tensor& param, const Tensor& grad, Pa
   Tensor ga, buf;
   if (p.centered) ga = buffer(st, "grad_avg", param);
   if (p.momentum > 0.0) buf = buffer(st, "momentum_buffer", param);
-  dispatch_float("RMSprop", param, [&]<class T>() {
-    kernels::cpu::rmsprop_step<T>(p, param.data<T>(), grad.data<T>(), sq.data<T>(),
-                                  ga.defined() ? ga.data<T>() : nullptr, buf.defined() ? buf.data<T>() : nullptr);
+  dispatch_float_device("RMSprop", param, [&]<class T>() {
+    GAN_KERNEL(param, rmsprop_step<T>)(p, param.data<T>(), grad.data<T>(), sq.data<T>(),
+                                       ga.defined() ? ga.data<T>() : nullptr, buf.defined() ? buf.data<T>() : nullptr,
+                                       stream_of(param));
   });
 }
 

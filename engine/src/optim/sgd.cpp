@@ -1,4 +1,5 @@
-// SGD: hyper-parameters and the per-tensor call of the fused kernel.
+// SGD: hyper-parameters and the per-tensor call of the fused kernel
+// (CPU reference or CUDA, by the parameter's device).
 #include "gan/optim/sgd.h"
 
 #include "gan/dispatch.h"
@@ -46,8 +47,9 @@ void SGD::update(const HyperParams& h, Tensor& param, const Tensor& grad, ParamS
     p.first_step = st.buffers.find("momentum_buffer") == st.buffers.end();
     buf = buffer(st, "momentum_buffer", param);
   }
-  dispatch_float("SGD", param, [&]<class T>() {
-    kernels::cpu::sgd_step<T>(p, param.data<T>(), grad.data<T>(), buf.defined() ? buf.data<T>() : nullptr);
+  dispatch_float_device("SGD", param, [&]<class T>() {
+    GAN_KERNEL(param, sgd_step<T>)(p, param.data<T>(), grad.data<T>(), buf.defined() ? buf.data<T>() : nullptr,
+                                   stream_of(param));
   });
 }
 

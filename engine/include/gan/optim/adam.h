@@ -1,6 +1,9 @@
 // Adam and AdamW, exactly torch.optim.Adam / AdamW (bias-corrected moments).
 // Hyper-parameter keys: lr, beta1, beta2, eps, weight_decay, amsgrad (0 or 1).
 // State buffers: exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).
+// On CUDA, every parameter of a group (per dtype and device) is updated by one
+// multi-tensor kernel launch (kernels/cuda/optim.cu), bit-identical to the
+// per-tensor CPU reference.
 #pragma once
 
 #include "gan/optim/optimizer.h"
@@ -24,6 +27,9 @@ class Adam : public Optimizer {
  protected:
   Adam(std::string name, std::vector<ParamGroup> groups, AdamOptions options, bool decoupled);
   void update(const HyperParams& group, Tensor& param, const Tensor& grad, ParamState& st) override;
+  // CPU slots: update() per tensor (the CPU reference). CUDA slots: grouped by
+  // (dtype, device), each set in one adam_step_multi launch (per-tensor steps).
+  void update_group(const HyperParams& group, std::vector<Slot>& slots) override;
   void check_hyper(const HyperParams& group) const override;
   std::vector<std::string> buffer_names() const override;
 

@@ -5,8 +5,10 @@
 // so one optimizer can train modules at different learning rates, and TTUR is
 // two optimizers with different lr. step() updates, in place under no_grad,
 // every parameter that has a gradient (others are skipped, their state
-// untouched), through the fused per-tensor kernels of gan/kernels/optim.h, and
-// bumps each updated tensor's version.
+// untouched), through the fused kernels of gan/kernels/optim.h on the
+// parameter's device (CPU reference or CUDA; Adam/AdamW update all CUDA tensors
+// of a group of one dtype and device in one multi-tensor launch), and bumps
+// each updated tensor's version.
 //
 // Per-parameter state is indexed by the parameter's position across all groups
 // (group 0's params first). state_dict() as named tensors:
@@ -88,10 +90,21 @@ class Optimizer {
   // is constructed, so check_hyper dispatches to them).
   Optimizer(std::string name, HyperParams defaults);
 
-  // Applies one update to `param` (a CPU/float tensor with a gradient of the same
-  // shape and dtype) under no_grad. `st.step` is already incremented. Buffers
-  // are created lazily by the subclass (zeros_like, or torch's first-step rule).
+  // Applies one update to `param` (a floating tensor with a gradient of the same
+  // shape, dtype and device) under no_grad. `st.step` is already incremented.
+  // Buffers are created lazily by the subclass (zeros_like, or torch's
+  // first-step rule).
   virtual void update(const HyperParams& group, Tensor& param, const Tensor& grad, ParamState& st) = 0;
+
+  // One parameter of a group that takes part in this step.
+  struct Slot {
+    Tensor param, grad;
+    ParamState* state;
+  };
+  // Updates every slot of one group (those with a gradient, in group order,
+  // steps already incremented). The default calls update() per slot; Adam
+  // overrides it to update a group's CUDA tensors in one multi-tensor launch.
+  virtual void update_group(const HyperParams& group, std::vector<Slot>& slots);
   // Validates one group's hyper-parameters (ranges); the error names the optimizer.
   virtual void check_hyper(const HyperParams& group) const = 0;
   // Names of the per-parameter state buffers this optimizer may create.
