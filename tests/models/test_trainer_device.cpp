@@ -66,6 +66,7 @@ TrainerConfig step_config(const std::string& device, const std::string& tag) {
 
 struct ParamDiff {
   double max_abs = 0;       // over all elements
+  double sum_abs = 0;
   int64_t over_floor = 0;   // elements differing by more than 1e-5
   int64_t total = 0;
 };
@@ -80,13 +81,16 @@ void compare_params(ParamDiff& d, const std::vector<Tensor>& a, const std::vecto
       const double e = std::abs(x[j] - y[j]);
       ASSERT_FALSE(std::isnan(e)) << "parameter " << i << " element " << j << " is NaN on one backend";
       d.max_abs = std::max(d.max_abs, e);
+      d.sum_abs += e;
       d.over_floor += e > 1e-5;
       ++d.total;
     }
   }
 }
 
-void three_steps_match(bool tf32, double loss_rtol) {
+// over_floor_share: the share of elements allowed to differ by more than 1e-5
+// (Adam sign flips); mean_abs: the bound on the mean difference.
+void three_steps_match(bool tf32, double loss_rtol, double over_floor_share, double mean_abs) {
   if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
 #if defined(GAN_HAS_CUDA_KERNELS)
   const bool saved = kernels::cuda::allow_tf32();
@@ -111,10 +115,12 @@ void three_steps_match(bool tf32, double loss_rtol) {
   compare_params(d, cpu.discriminator().parameters(), dev.discriminator().parameters());
   compare_params(d, cpu.sampling_generator().parameters(), dev.sampling_generator().parameters());
   compare_params(d, cpu.generator().buffers(), dev.generator().buffers());  // BN running statistics
-  std::printf("[ DCGAN 3 steps, %s ] %lld parameter/buffer elements: max |cuda - cpu| %.3g, %lld above 1e-5\n",
-              tag.c_str(), static_cast<long long>(d.total), d.max_abs, static_cast<long long>(d.over_floor));
-  EXPECT_LE(d.max_abs, 3 * 2 * 2e-4 + 1e-5);                     // steps x 2 lr: a flipped Adam sign at worst
-  EXPECT_LE(static_cast<double>(d.over_floor), 1e-3 * d.total);  // and almost never that
+  std::printf("[ DCGAN 3 steps, %s ] %lld parameter/buffer elements: |cuda - cpu| max %.3g, mean %.3g, %lld above 1e-5\n",
+              tag.c_str(), static_cast<long long>(d.total), d.max_abs, d.sum_abs / d.total,
+              static_cast<long long>(d.over_floor));
+  EXPECT_LE(d.max_abs, 3 * 2 * 2e-4 + 1e-5);  // steps x 2 lr: a flipped Adam sign at worst
+  EXPECT_LE(static_cast<double>(d.over_floor), over_floor_share * d.total);
+  EXPECT_LE(d.sum_abs / d.total, mean_abs);
 #if defined(GAN_HAS_CUDA_KERNELS)
   kernels::cuda::set_allow_tf32(saved);
 #endif
@@ -122,8 +128,12 @@ void three_steps_match(bool tf32, double loss_rtol) {
   fs::remove_all(dev.config().out_dir);
 }
 
-TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuFp32) { three_steps_match(false, 1e-4); }
-TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true, 2e-2); }
+// Exact FP32 math: the backends differ only in summation order.
+TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuFp32) { three_steps_match(false, 1e-4, 1e-4, 1e-8); }
+// TF32: a gradient element small against the terms it sums gets a large
+// relative error, and Adam turns any relative error of a small gradient into
+// an O(lr) step: a real share of the weights differs by up to ~lr, the mean far less.
+TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true, 2e-2, 0.3, 2e-5); }
 
 TEST(TrainerDevice, UnusableDeviceNamesTheKey) {
   TrainerConfig c = step_config("tpu", "bad");
