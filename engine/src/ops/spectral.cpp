@@ -22,13 +22,10 @@ namespace gan::ops {
 
 namespace {
 
-// P = u v^T laid out like w: [rows, cols] for dim 0; for dim 1 the [rows, lead, inner]
-// view transposed back to w's [lead, rows, inner].
-Tensor outer_like_weight(const Tensor& u, const Tensor& v, const Tensor& w, const kernels::SpectralNormParams& p,
-                         int64_t dim) {
-  Tensor m = matmul(u.reshape({p.rows, 1}), v.reshape({1, p.cols()}));
-  if (dim == 1) m = transpose(m.reshape({p.rows, p.lead, p.inner}), 0, 1);
-  return m.reshape(w.shape());
+// P = u v^T laid out like w [lead, rows, inner]: P[l, r, k] = u[r] * v[l * inner + k]
+// (a broadcast product, no matmul: it runs on every backend).
+Tensor outer_like_weight(const Tensor& u, const Tensor& v, const Tensor& w, const kernels::SpectralNormParams& p) {
+  return mul(v.reshape({p.lead, 1, p.inner}), u.reshape({1, p.rows, 1})).reshape(w.shape());
 }
 
 }  // namespace
@@ -82,11 +79,11 @@ Tensor spectral_norm_weight(const Tensor& w, const Tensor& u, const Tensor& v, i
     v_saved = v.detach().clone();
   }
   if (sigma_out != nullptr) *sigma_out = sigma;
-  autograd::record(y, op, {w}, [w, u_saved, v_saved, sigma, p, dim](const Tensor& g) {
+  autograd::record(y, op, {w}, [w, u_saved, v_saved, sigma, p](const Tensor& g) {
     Tensor pm;
     {
       NoGradGuard ng;  // u, v are constants
-      pm = outer_like_weight(u_saved, v_saved, w, p, dim);
+      pm = outer_like_weight(u_saved, v_saved, w, p);
     }
     // create_graph: sigma as a differentiable function of W; otherwise the forward's value.
     const Tensor s = autograd::grad_enabled() ? sum(mul(w, pm)) : sigma;
