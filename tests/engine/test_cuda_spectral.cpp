@@ -7,6 +7,8 @@
 // flavour; skips without a CUDA backend.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "cuda_compare.h"
 #include "gan/autograd.h"
 #include "gan/nn/conditional_batch_norm.h"
@@ -53,12 +55,45 @@ TEST(CudaSpectralOps, TrainingStepMatchesCpu) {
       ops::sum(yc * g).backward();
       ops::sum(yd * g.to(kCuda)).backward();
       EXPECT_TRUE(wd.grad().device().is_cuda());
-      EXPECT_LE(max_rel_err(wd.grad(), wc.grad()), tol) << what << " gradient";
+      const double e_grad = max_rel_err(wd.grad(), wc.grad());
+      std::printf("[ cuda-vs-cpu ] spectral_norm_weight train %-28s y %.3g u %.3g v %.3g sigma %.3g dW %.3g\n",
+                  what.c_str(), max_rel_err(yd, yc), max_rel_err(ud, uc), max_rel_err(vd, vc), max_rel_err(sd, sc),
+                  e_grad);
+      EXPECT_LE(e_grad, tol) << what << " gradient";
       // Eval with the updated vectors: forward and gradient through the shared helper.
       testing::expect_same_on_both(("spectral_norm_weight eval " + what).c_str(), [&](const auto& in) {
         const bool cuda = in[0].device().is_cuda();
         return ops::spectral_norm_weight(in[0], cuda ? ud : uc, cuda ? vd : vc, 1, false, c.dim);
       }, {c.w}, {.dtype = dt, .tol = tol, .seed = 5});
+    }
+  }
+}
+
+// The create_graph backward (sigma recomputed as sum(W * u v^T) with engine ops) on
+// both devices: h = sum((d<y, g>/dW)^2), then dh/dW, as a gradient penalty does.
+TEST(CudaSpectralOps, SecondOrderMatchesCpu) {
+  GAN_REQUIRE_CUDA_DEVICE();
+  for (DType dt : {DType::f32, DType::f64}) {
+    const double tol = dt == DType::f32 ? 2e-5 : 1e-11;
+    for (int64_t dim : {0, 1}) {
+      Generator gen(23);
+      const Shape ws = dim == 0 ? Shape{5, 2, 3, 3} : Shape{4, 6, 2, 2};
+      const int64_t rows = ws[static_cast<size_t>(dim)];
+      const Tensor w = Tensor::randn(ws, gen).to(dt), g = Tensor::randn(ws, gen).to(dt);
+      const Tensor u = Tensor::randn({rows}, gen).to(dt), v = Tensor::randn({w.numel() / rows}, gen).to(dt);
+      auto penalty_grad = [&](Device dev) {
+        Tensor wl = w.to(dev).detach();
+        wl.requires_grad_();
+        const Tensor y = ops::spectral_norm_weight(wl, u.to(dev), v.to(dev), 1, false, dim);
+        const Tensor gw = autograd::grad({ops::sum(y * g.to(dev))}, {wl}, {}, {.create_graph = true})[0];
+        return autograd::grad({ops::sum(ops::square(gw))}, {wl})[0];
+      };
+      const Tensor hc = penalty_grad(Device::cpu()), hd = penalty_grad(kCuda);
+      ASSERT_TRUE(hd.device().is_cuda());
+      const double err = max_rel_err(hd, hc);
+      std::printf("[ cuda-vs-cpu ] spectral_norm_weight 2nd order dim %lld %s max rel err %.3g\n",
+                  static_cast<long long>(dim), dtype_name(dt), err);
+      EXPECT_LE(err, tol);
     }
   }
 }
