@@ -22,12 +22,12 @@
 //      ty sums rows chunk*64 + ty, +8, ... of its column (a warp reads 32
 //      consecutive elements of one row: coalesced for dim 0), the 8 lanes
 //      combine in ty order through shared memory, one partial per (chunk, col).
-//   2. spectral_norm_normalize_v_kernel: one 1024-thread block; vraw[c] = sum
+//   2. spectral_norm_normalize_v_kernel: one 512-thread block; vraw[c] = sum
 //      of the chunk partials in chunk order, ||vraw|| by a block all-reduce,
 //      v = vraw / max(||vraw||, eps).
 //   3. spectral_norm_w_v_kernel: one 256-thread block per row (grid-stride,
 //      <= 4096 blocks): the dot product of row r with v, block all-reduce.
-//   4. spectral_norm_normalize_u_kernel<UPDATE>: one 1024-thread block;
+//   4. spectral_norm_normalize_u_kernel<UPDATE>: one 512-thread block;
 //      u = wv / max(||wv||, eps) (UPDATE) and sigma = sum u * wv.
 //   n_iter = 0 (eval): only 3 and 4<false>.
 //   The dim-1 view pays a 64-bit division per element in steps 1 and 3; the
@@ -57,7 +57,7 @@ using namespace detail;
 constexpr int kColTile = 32;                                   // columns per W^T u block
 constexpr int kRowLanes = kThreads / kColTile;                 // 8 row lanes per column
 constexpr int kRowsPerChunk = static_cast<int>(kSpectralNormRowsPerChunk);
-constexpr int kVecThreads = 1024;                              // the single-block vector kernels
+constexpr int kVecThreads = 512;  // the single-block vector kernels (1024 capped ptxas at 32 registers: a spill)
 
 struct SnDims {
   int64_t rows, lead, inner, cols;
@@ -144,8 +144,15 @@ __global__ void __launch_bounds__(kVecThreads)
   }
   double s = 0.0;
   for (int64_t r = threadIdx.x; r < p.rows; r += kVecThreads) {
-    if constexpr (UPDATE) u[r] = static_cast<T>(wv[r] * inv);
-    s += static_cast<double>(u[r]) * wv[r];  // the stored (rounded) u, as the reference
+    const double x = wv[r];
+    T ur;
+    if constexpr (UPDATE) {
+      ur = static_cast<T>(x * inv);
+      u[r] = ur;
+    } else {
+      ur = u[r];
+    }
+    s += static_cast<double>(ur) * x;  // the stored (rounded) u, as the reference
   }
   s = group_allreduce<kVecThreads>(s, SumOp{}, smem);
   if (threadIdx.x == 0) sigma[0] = static_cast<T>(s);
