@@ -63,6 +63,21 @@ TEST(SpectralNormOp, TrainingUpdatesUAndVEvalDoesNot) {
   EXPECT_LE(max_abs_diff(ye, y), 1e-7);
 }
 
+// The persistent buffers carry the iteration across calls: 60 training calls of
+// one step each converge like 60 steps (singular values 3, 2, 1: ratio 2/3).
+TEST(SpectralNormOp, RepeatedTrainingCallsConvergeToTheLargestSingularValue) {
+  const Tensor w = Tensor::from_data({3, 4}, std::vector<float>{0, 3, 0, 0, 0, 0, 0, -2, 1, 0, 0, 0});
+  Tensor u = Tensor::from_data({3}, std::vector<float>{0.6f, 0.0f, 0.8f}), v = Tensor::zeros({4});
+  Tensor sigma;
+  ops::spectral_norm_weight(w, u, v, 1, true, 0, 1e-12, &sigma);
+  const double first = sigma.item();
+  for (int i = 0; i < 59; ++i) ops::spectral_norm_weight(w, u, v, 1, true, 0, 1e-12, &sigma);
+  EXPECT_LT(first, 2.99);  // not there after one step from this u
+  EXPECT_NEAR(sigma.item(), 3.0, 1e-6);
+  EXPECT_NEAR(std::abs(u.to_double_vector()[0]), 1.0, 1e-6);  // u -> e_0, v -> e_1
+  EXPECT_NEAR(std::abs(v.to_double_vector()[1]), 1.0, 1e-6);
+}
+
 TEST(SpectralNormOp, BadArgumentsFailBeforeAnyUpdate) {
   Generator gen(2);
   const Tensor w = Tensor::randn({4, 3, 2, 2}, gen);
