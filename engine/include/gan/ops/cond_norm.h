@@ -2,15 +2,16 @@
 // norm without affine, then a per-sample affine whose gamma/beta come from the
 // sample's class (embedding) or conditioning vector (linear projection).
 //
-// The family file engine/src/ops/cond_norm.cpp composes existing ops (no fused
-// kernel): xhat = batch_norm(x, no affine, running stats) then
-// y = xhat * gamma[n, c] + beta[n, c] by the broadcasting mul/add kernels.
-// Gradients and second order come from those ops (batch_norm's composite
-// create_graph backward, mul/add).
+// The family file engine/src/ops/cond_norm.cpp: xhat = batch_norm(x, no
+// affine, running stats), then y = xhat * gamma[n, c] + beta[n, c] in one pass
+// by the per_sample_affine kernel (kernels/cond_norm.h), an internal op whose
+// backward is engine ops (dx = the same kernel with gamma, dgamma = sum over
+// HW of g * xhat, dbeta = sum over HW of g), so the whole op is twice
+// differentiable (batch_norm's composite create_graph backward).
 //
 // | op                     | backward                                          | 2nd order |
 // |------------------------|---------------------------------------------------|-----------|
-// | conditional_batch_norm | batch_norm (no affine) + broadcast mul/add        | yes       |
+// | conditional_batch_norm | batch_norm (no affine) + per_sample_affine        | yes       |
 #pragma once
 
 #include "gan/tensor.h"
