@@ -70,7 +70,9 @@ void kernel_vs_composite(const char* name, const std::function<Tensor(const std:
     for (size_t j = 0; j < a.size(); ++j) m = std::max(m, std::abs(a[j] - b[j]) / std::max(1.0, std::abs(b[j])));
     EXPECT_LE(m, 1e-12) << name << " input " << i;
     // dx depends on x again (dbeta = sum(g) does not): the composite recorded a graph.
-    if (i == 0) EXPECT_TRUE(graph[i].requires_grad()) << name << ": composite gradient has no graph";
+    if (i == 0) {
+      EXPECT_TRUE(graph[i].requires_grad()) << name << ": composite gradient has no graph";
+    }
   }
 }
 
