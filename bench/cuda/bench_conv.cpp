@@ -36,7 +36,8 @@ void run_conv(benchmark::State& state, const ConvCase& c, Pass pass, bool tf32, 
   DeviceBuffer lib_result(c.result_count(pass));
   lib_result.fill_nan();
   Timer timer;
-  CudnnConv lib(cudnn_handle(), c, c.conv_pass(pass), tf32, in.data(), out.data(), w.data(), lib_result.data());
+  CudnnConv lib(cudnn_handle(), timer.stream(), c, c.conv_pass(pass), tf32, in.data(), out.data(), w.data(),
+                lib_result.data());
   const auto lib_launch = [&] { lib.run(timer.stream()); };
   state.SetLabel(std::string("cudnn ") + lib.algo_name());
   state.counters["cudnn_algo"] = lib.algo();

@@ -66,10 +66,14 @@ void DeviceBuffer::fill_uniform(uint32_t seed, float lo, float hi) {
   std::vector<float> h(static_cast<size_t>(count_));
   for (auto& v : h) v = u(rng);
   GAN_BENCH_CUDA(cudaMemcpy(ptr_, h.data(), h.size() * sizeof(float), cudaMemcpyHostToDevice));
+  GAN_BENCH_CUDA(cudaDeviceSynchronize());  // as fill_nan: ordered before the non-blocking stream's work
 }
 
 void DeviceBuffer::fill_nan() {
   GAN_BENCH_CUDA(cudaMemset(ptr_, 0xff, static_cast<size_t>(count_) * sizeof(float)));  // 0xffffffff is a NaN
+  // cudaMemset runs on the legacy default stream, which the benchmark's
+  // non-blocking stream does not wait for: finish it before any kernel writes.
+  GAN_BENCH_CUDA(cudaDeviceSynchronize());
 }
 
 std::vector<float> DeviceBuffer::to_host() const {

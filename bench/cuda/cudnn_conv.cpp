@@ -75,9 +75,10 @@ cudnnHandle_t cudnn_handle() {
   return h;
 }
 
-CudnnConv::CudnnConv(cudnnHandle_t handle, const ConvCase& c, ConvPass pass, bool tf32, const float* in,
-                     const float* out, const float* w, float* result)
+CudnnConv::CudnnConv(cudnnHandle_t handle, cudaStream_t stream, const ConvCase& c, ConvPass pass, bool tf32,
+                     const float* in, const float* out, const float* w, float* result)
     : handle_(handle), pass_(pass), in_(in), out_(out), w_(w), result_(result) {
+  GAN_BENCH_CUDNN(cudnnSetStream(handle_, stream));
   const auto& p = c.conv;
   GAN_BENCH_CUDNN(cudnnCreateTensorDescriptor(&in_desc_));
   GAN_BENCH_CUDNN(cudnnCreateTensorDescriptor(&out_desc_));

@@ -27,9 +27,11 @@ class CudnnConv {
  public:
   // Finds the algorithm for conv pass `pass` of c.conv on these buffers
   // (in/out/w are read or written per pass as in conv_cases.h; `result` is the
-  // pass's output, of c.result_count elements). Throws on any cuDNN error.
-  CudnnConv(cudnnHandle_t handle, const ConvCase& c, ConvPass pass, bool tf32, const float* in,
-            const float* out, const float* w, float* result);
+  // pass's output, of c.result_count elements), measuring on `stream` (the
+  // shared handle is pointed at it: a previous benchmark's stream may be gone).
+  // Throws on any cuDNN error.
+  CudnnConv(cudnnHandle_t handle, cudaStream_t stream, const ConvCase& c, ConvPass pass, bool tf32,
+            const float* in, const float* out, const float* w, float* result);
   ~CudnnConv();
   CudnnConv(const CudnnConv&) = delete;
   CudnnConv& operator=(const CudnnConv&) = delete;
