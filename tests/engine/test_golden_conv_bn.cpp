@@ -26,6 +26,7 @@
 #include "gan/autograd.h"
 #include "gan/cuda/runtime.h"
 #include "gan/io/safetensors.h"
+#include "gan/kernels/igemm.h"
 #include "gan/kernels/norm.h"
 #include "gan/ops.h"
 #include "golden_file.h"
@@ -37,13 +38,12 @@ namespace {
 using testing::GoldenError;
 using testing::GoldenFile;
 
-// Devices the golden comparisons run on. Only the CPU backend for now: add
-// Device::cuda(0) here once the engine's conv / conv_transpose ops dispatch to
-// the CUDA kernels (batch_norm already does: with cuda(0) listed, the batch-norm
-// files pass on the emulator and the conv files fail with "conv2d: ... has no
-// CUDA kernel in this build"). The f64 files stay CPU-only (f64 is a CPU dtype,
-// DESIGN.md); a CUDA entry skips where gan::cuda::available() is false.
-const std::vector<Device> kGoldenDevices = {Device::cpu()};
+// Devices the golden comparisons run on: the CPU backend and the CUDA kernels
+// (the SIMT emulator in the sim flavour; a CUDA entry skips where
+// gan::cuda::available() is false). On CUDA the f32 files run twice: with
+// exact FP32 math (tolerance 1e-5, as on the CPU) and with TF32 tensor cores
+// (the default; 1e-2: inputs rounded to 10 mantissa bits).
+const std::vector<Device> kGoldenDevices = {Device::cpu(), Device::cuda(0)};
 
 // The cases of scripts/golden/gen_conv_bn.py (CASES), each with an f64 and an f32 file.
 const char* const kGoldenCases[] = {
@@ -162,9 +162,35 @@ std::vector<Row> run_golden(const std::string& path, Device dev) {
 struct GoldenParam {
   std::string name;  // "conv2d_k4s2p1_f64"
   Device device;
+  bool tf32 = false;  // CUDA f32 with TF32 tensor cores
 };
 
-void PrintTo(const GoldenParam& p, std::ostream* os) { *os << p.name << (p.device.is_cuda() ? " on cuda" : " on cpu"); }
+void PrintTo(const GoldenParam& p, std::ostream* os) {
+  *os << p.name << (p.device.is_cuda() ? (p.tf32 ? " on cuda tf32" : " on cuda") : " on cpu");
+}
+
+// The process-wide CUDA float math for one test.
+class MathScope {
+ public:
+  explicit MathScope(bool tf32) {
+#if defined(GAN_HAS_CUDA_KERNELS)
+    saved_ = kernels::cuda::allow_tf32();
+    kernels::cuda::set_allow_tf32(tf32);
+#else
+    (void)tf32;
+#endif
+  }
+  ~MathScope() {
+#if defined(GAN_HAS_CUDA_KERNELS)
+    kernels::cuda::set_allow_tf32(saved_);
+#endif
+  }
+  MathScope(const MathScope&) = delete;
+  MathScope& operator=(const MathScope&) = delete;
+
+ private:
+  bool saved_ = true;
+};
 
 class GoldenConvBn : public ::testing::TestWithParam<GoldenParam> {};
 
@@ -173,7 +199,8 @@ TEST_P(GoldenConvBn, MatchesPyTorch) {
   if (p.device.is_cuda() && !cuda::available())
     GTEST_SKIP() << "no CUDA device (backend '" << cuda::backend_name() << "')";
   const bool f64 = p.name.ends_with("_f64");
-  const double tol = f64 ? 1e-10 : 1e-5;
+  const double tol = f64 ? 1e-10 : p.tf32 ? 1e-2 : 1e-5;
+  MathScope math(p.tf32);
   const std::string path = testing::golden_dir() + "/" + p.name + ".safetensors";
   std::vector<Row> rows;
   try {
@@ -183,8 +210,9 @@ TEST_P(GoldenConvBn, MatchesPyTorch) {
   }
   ASSERT_FALSE(rows.empty());
   for (const Row& r : rows) {
-    std::printf("golden %-18s %-4s %-4s %-24s max|d|/max|ref| %.2e (tol %.0e)\n", p.name.substr(0, p.name.size() - 4).c_str(),
-                f64 ? "f64" : "f32", p.device.is_cuda() ? "cuda" : "cpu", r.tensor.c_str(), r.err, tol);
+    std::printf("golden %-18s %-4s %-9s %-24s max|d|/max|ref| %.2e (tol %.0e)\n", p.name.substr(0, p.name.size() - 4).c_str(),
+                f64 ? "f64" : "f32", p.device.is_cuda() ? (p.tf32 ? "cuda tf32" : "cuda") : "cpu", r.tensor.c_str(),
+                r.err, tol);
     EXPECT_TRUE(r.err <= tol) << p.name << " " << r.tensor << ": max rel error " << r.err << " > " << tol;
   }
 }
@@ -193,8 +221,9 @@ std::vector<GoldenParam> golden_params() {
   std::vector<GoldenParam> v;
   for (const Device& d : kGoldenDevices)
     for (const char* c : kGoldenCases) {
-      if (!d.is_cuda()) v.push_back({std::string(c) + "_f64", d});
+      v.push_back({std::string(c) + "_f64", d});
       v.push_back({std::string(c) + "_f32", d});
+      if (d.is_cuda()) v.push_back({std::string(c) + "_f32", d, true});
     }
   return v;
 }
