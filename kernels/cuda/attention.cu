@@ -76,6 +76,20 @@ constexpr int kTile = 16;  // rows of the streamed side per tile
 constexpr int kPerLane = kTile / kLanes;
 constexpr int kBlock = kRows * kLanes;  // 128 threads
 static_assert(kBlock == 128 && kTile % kLanes == 0, "tile shape");
+// __launch_bounds__(128, min_blocks<C>()): without a minimum ptxas chose 56-64
+// registers for several instantiations and spilled 4-32 bytes (the same
+// heuristic cuda_common.cuh notes for double exp); a minimum per accumulator
+// bucket steers it, leaving the 32-column kernels the full 255 registers.
+#ifndef GAN_ATTN_MIN_BLOCKS_SMALL
+#define GAN_ATTN_MIN_BLOCKS_SMALL 4
+#endif
+#ifndef GAN_ATTN_MIN_BLOCKS_16
+#define GAN_ATTN_MIN_BLOCKS_16 2
+#endif
+template <int C>
+constexpr int min_blocks() {
+  return C <= 8 ? GAN_ATTN_MIN_BLOCKS_SMALL : C <= 16 ? GAN_ATTN_MIN_BLOCKS_16 : 1;
+}
 
 // Sum / max over the 8 lanes of a row (consecutive lanes of one warp; every
 // lane of the warp calls it).
@@ -117,7 +131,7 @@ GAN_DEVICE_INLINE Acc dot(const T* a, const T* b, int n) {
 }
 
 template <class T, int C>
-__global__ void __launch_bounds__(kBlock)
+__global__ void __launch_bounds__(kBlock, min_blocks<C>())
     attention_fprop_online_softmax_kernel(int64_t n, int64_t m, int d, int dv, Acc scale, const T* __restrict__ q,
                                           const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ o,
                                           T* __restrict__ lse) {
@@ -212,7 +226,7 @@ struct BpropSmem {
 // D = dout . o of the own rows is computed here, with the same sequential dot
 // as dP, so that dP - D is exactly 0 where it should be (M = 1).
 template <class T, int C>
-__global__ void __launch_bounds__(kBlock)
+__global__ void __launch_bounds__(kBlock, min_blocks<C>())
     attention_bprop_dq_kernel(int64_t n, int64_t m, int d, int dv, Acc scale, const T* __restrict__ q,
                               const T* __restrict__ k, const T* __restrict__ v, const T* __restrict__ o,
                               const T* __restrict__ lse, const T* __restrict__ dout, T* __restrict__ dq) {
@@ -275,7 +289,7 @@ __global__ void __launch_bounds__(kBlock)
 // lse and D (recomputed per tile by 16 threads, the same sequential dot as in
 // the dq kernel). dk or dv may be nullptr.
 template <class T, int C>
-__global__ void __launch_bounds__(kBlock)
+__global__ void __launch_bounds__(kBlock, min_blocks<C>())
     attention_bprop_dkdv_kernel(int64_t n, int64_t m, int d, int dv, Acc scale, const T* __restrict__ q,
                                 const T* __restrict__ k, const T* __restrict__ v, const T* __restrict__ o,
                                 const T* __restrict__ lse, const T* __restrict__ dout, T* __restrict__ dk,

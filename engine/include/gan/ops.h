@@ -161,3 +161,4 @@ inline Tensor operator*(double s, const Tensor& a) { return ops::mul(a, s); }
 inline Tensor operator/(const Tensor& a, double s) { return ops::mul(a, 1.0 / s); }
 
 }  // namespace gan
+#include "gan/ops/attention.h"  // attention (issue #5)
