@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <vector>
@@ -84,6 +85,10 @@ void forward_vs_naive(double tol) {
     const T nan = std::numeric_limits<T>::quiet_NaN();
     std::vector<T> o(o_ref.size(), nan), lse(lse_ref.size(), nan), probs(p_ref.size(), nan);
     cpu::attention_fprop<T>(p, qt.data(), kt.data(), vt.data(), o.data(), lse.data());
+    std::printf("[attention cpu] %s b%lld n%lld m%lld d%lld dv%lld: max |o - naive| %.3g\n",
+                sizeof(T) == 4 ? "f32" : "f64", static_cast<long long>(p.b), static_cast<long long>(p.n),
+                static_cast<long long>(p.m), static_cast<long long>(p.d), static_cast<long long>(p.dv),
+                max_abs_diff(widen(o), o_ref));
     EXPECT_LE(max_abs_diff(widen(o), o_ref), tol) << "o b" << p.b << " n" << p.n << " m" << p.m;
     EXPECT_LE(max_abs_diff(widen(lse), lse_ref), tol) << "lse";
     std::fill(o.begin(), o.end(), nan);
@@ -142,6 +147,8 @@ TEST(AttentionCpu, BackwardMatchesFiniteDifferences) {
         x[i] = x0;
         err = std::max(err, std::isnan(g[i]) ? INFINITY : std::abs((lp - lm) / (2 * h) - g[i]));
       }
+      std::printf("[attention cpu] %s vs central differences (b%lld n%lld m%lld): max abs err %.3g\n", what,
+                  static_cast<long long>(p.b), static_cast<long long>(p.n), static_cast<long long>(p.m), err);
       EXPECT_LE(err, 1e-8) << what << " b" << p.b << " n" << p.n << " m" << p.m;
     };
     check(q, dq, "dq");
