@@ -2,7 +2,7 @@
 // backward that recomputes P tile by tile; the [N, M] matrix never reaches
 // global memory. Same launchers as the CPU reference (kernels/cpu/attention.cpp).
 //
-// Layout: q [B, N, d], k [B, M, d], v [B, M, dv], o [B, N, dv], lse/delta [B, N].
+// Layout: q [B, N, d], k [B, M, d], v [B, M, dv], o [B, N, dv], lse [B, N].
 //
 // Thread layout (all three main kernels): a block of 128 threads owns kRows = 16
 // rows (query rows for fprop and dq, key rows for dk/dv); kLanes = 8
@@ -44,10 +44,14 @@
 // the scores' rounding would otherwise perturb P by ~eps * |s| relative and
 // the backward's dP - D cancels, which float accumulation turned into 2e-4
 // relative errors against the reference (measured on the emulator before this
-// choice). Shared tiles stay T; P and dS pass through shared memory rounded
-// to T once (values in [0, 1] / small, relative rounding). The price is FP64
-// issue rate: A100/H100 run FP64 at half the FP32 (non-tensor) rate; on
-// consumer GPUs (1/64) a float-accumulator variant would be needed.
+// choice). The q/k/v/dout tiles stay T in shared memory; P and dS are kept
+// there in double. The float outputs then match the double reference to the
+// last bit almost everywhere (tests/cuda/attention_test.cpp). The price is
+// FP64 issue rate: A100/H100 run FP64 at half the FP32 (non-tensor) rate; on
+// consumer GPUs (1/64) a float-accumulator variant would be needed. The
+// 32-column instantiations (d or dv > 128) use ~200-213 registers: 2 blocks
+// (8 warps) per SM by registers, low occupancy; the SAGAN sizes (d <= 32,
+// dv <= 128) use the 4..16-column ones (80-150 registers).
 //
 // Napkin math (SAGAN at 64x64: B = 8, N = M = 4096, d = 32, dv = 128, float):
 // FLOPs forward 2*B*N*M*(d + dv) = 43 GFLOP (+ 134 M exp); bytes: q, o once,
