@@ -230,7 +230,7 @@ std::vector<GoldenParam> golden_params() {
 
 INSTANTIATE_TEST_SUITE_P(Files, GoldenConvBn, ::testing::ValuesIn(golden_params()),
                          [](const ::testing::TestParamInfo<GoldenParam>& i) {
-                           return i.param.name + (i.param.device.is_cuda() ? "_cuda" : "_cpu");
+                           return i.param.name + (i.param.device.is_cuda() ? (i.param.tf32 ? "_cuda_tf32" : "_cuda") : "_cpu");
                          });
 
 // ---- a wrong file fails with a message, never a crash ---------------------------
