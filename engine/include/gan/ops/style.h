@@ -9,8 +9,8 @@
 // differentiable (R1 / WGAN-GP through a discriminator's minibatch-stddev and
 // pixel-norm layers, path-length regularization through a generator).
 // noise_injection is a composite of broadcasting ops (no kernel of its own);
-// modulated_conv2d is modulate_weight + grouped conv2d (groups = N), and needs
-// conv2d's backend (CPU today).
+// modulated_conv2d is modulate_weight + grouped conv2d (groups = N), on the
+// CPU or the CUDA implicit-GEMM conv.
 #pragma once
 
 #include <cstdint>
