@@ -9,8 +9,9 @@
 #      chunking are exercised;
 #   3. the kernel and emulator suites under AddressSanitizer + UBSan;
 #   4. where nvcc is installed: the cuda flavour (real kernels for sm_80;sm_90),
-#      compiled and linked, and its ptxas report checked for spills (no GPU
-#      needed; its GPU tests are run on a machine with one: ctest -L gpu).
+#      compiled and linked, its ptxas report checked for spills and the TF32
+#      implicit-GEMM PTX for tensor-core MMAs (no GPU needed; its GPU tests
+#      are run on a machine with one: ctest -L gpu).
 # GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips
 # step 3; GAN_TEST_CUDA_BUILD=0 skips step 4.
 set -euo pipefail
@@ -30,6 +31,7 @@ if [ "${GAN_TEST_CUDA_BUILD:-1}" != 0 ]; then
   if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
     bash scripts/build.sh cuda
     bash scripts/ptxas-table.sh build/cuda | tail -n 3
+    bash scripts/ptx-mma-check.sh build/cuda
   else
     echo "test.sh: no nvcc: skipping the cuda flavour build"
   fi

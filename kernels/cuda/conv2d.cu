@@ -7,7 +7,10 @@
 // Algorithm: each pass is one implicit GEMM (igemm_core.cuh) per group, the
 // im2col gather done by the tile loader (igemm_conv.cuh has the mapping table):
 //   fprop  M = N*H_out*W_out, N = C_out/G, K = C_in/G*KH*KW
-//   dgrad  M = N*H_in*W_in,   N = C_in/G,  K = C_out/G*KH*KW  (gathers dy)
+//   dgrad  M = N*H_in*W_in,   N = C_in/G,  K = C_out/G*KH*KW  (gathers dy);
+//          strided convs (dilation 1) run one GEMM per stride phase instead
+//          (ConvDgradPhaseProblem: K = C_out/G*ceil(KH/sh)*ceil(KW/sw), no
+//          multiplies by the stride holes)
 //   wgrad  M = C_out/G,       N = C_in/G*KH*KW, K = N*H_out*W_out  (split-K
 //          when the few output tiles leave SMs idle)
 // The runtime selection (select_plan) picks tile (128x128 / 64x64), math
@@ -22,8 +25,8 @@
 // discriminator conv 256->512, 4x4 s2, 8x8 -> 4x4 at N = 128: 2*2048*512*4096
 // = 8.6 GFLOP, ~20 us at 400 TFLOP/s (dense TF32) if the tiles fill the GPU:
 // M = 2048, N = 512 gives 64 tiles of 128x128 (< 132 SMs), so the selection
-// takes 64x64 tiles (256). Known weak spot: dgrad with stride s multiplies
-// s^2 times more zeros than needed (no stride-phase split yet).
+// takes 64x64 tiles (256). The gather costs a few multiply-shift divisions
+// (FastDiv) per element and k step; it is not hoisted out of the k loop.
 #include <gan/kernels/portable.h>
 
 #include <cstdint>
@@ -59,6 +62,8 @@ ConvDims conv_dims(const char* kernel, const Conv2dParams& c) {
   d.dh = static_cast<int>(c.dil_h), d.dw = static_cast<int>(c.dil_w);
   d.cg_in = static_cast<int>(c.c_in / c.groups), d.cg_out = static_cast<int>(c.c_out / c.groups);
   d.rs = d.r * d.s, d.hw = d.h * d.w, d.pq = d.p * d.q;
+  d.div_pq = FastDiv(d.pq), d.div_q = FastDiv(d.q), d.div_rs = FastDiv(d.rs), d.div_s = FastDiv(d.s);
+  d.div_hw = FastDiv(d.hw), d.div_w = FastDiv(d.w), d.div_sh = FastDiv(d.sh), d.div_sw = FastDiv(d.sw);
   return d;
 }
 
@@ -72,7 +77,13 @@ void conv_fprop_run(const char* kernel, const Conv2dParams& q, const T* x, const
 template <class T>
 void conv_dgrad_run(const char* kernel, const Conv2dParams& q, const T* dy, const T* w, const Epilogue<T>& ep,
                     const IgemmOptions& opt, Stream s) {
-  const ConvDgradProblem<T> prob(conv_dims(kernel, q), dy, w);
+  const ConvDims d = conv_dims(kernel, q);
+  if (ConvDgradPhaseProblem<T>::applies(d)) {
+    const ConvDgradPhaseProblem<T> prob(d, dy, w);
+    run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
+    return;
+  }
+  const ConvDgradProblem<T> prob(d, dy, w);
   run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
 }
 
@@ -96,6 +107,10 @@ std::string conv_plan_name(ConvPass pass, const Conv2dParams& q, const IgemmOpti
       return plan_name("fprop", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
     }
     case ConvPass::dgrad: {
+      if (ConvDgradPhaseProblem<T>::applies(d)) {
+        const ConvDgradPhaseProblem<T> prob(d, none, none);
+        return plan_name("dgrad_phase", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
+      }
       const ConvDgradProblem<T> prob(d, none, none);
       return plan_name("dgrad", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
     }

@@ -14,9 +14,8 @@
 // rows no input reaches get only the bias (the dgrad GEMM row is all zeros).
 //
 // Napkin math: FLOPs = 2*N*C_in*H_in*W_in*C_out/G*KH*KW. DCGAN's generator
-// ConvT 128->64 4x4 s2 p1 7x7 -> 14x14 at N = 64: 0.82 GFLOP; as a stride-2
-// dgrad GEMM it multiplies 4x as many terms (3 of 4 are zeros: no
-// stride-phase split yet).
+// ConvT 128->64 4x4 s2 p1 7x7 -> 14x14 at N = 64: 0.82 GFLOP, run as the
+// conv's stride-phase dgrad (4 dense GEMMs of K = 128*2*2, no stride holes).
 #include <gan/kernels/portable.h>
 
 #include <string>

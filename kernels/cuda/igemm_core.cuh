@@ -82,7 +82,7 @@ using TileSmallF64 = Tile<64, 64, 16, 32, 32>;
 
 // Elements of one stage of one operand with extent X along m or n.
 template <class TileT, bool KMajor, int X>
-constexpr int operand_words() {
+GAN_HOST_DEVICE constexpr int operand_words() {
   return KMajor ? X * (TileT::BK + TileT::kPad) : TileT::BK * (X + TileT::kPad);
 }
 
@@ -94,7 +94,7 @@ GAN_DEVICE_INLINE int smem_index(int x, int k) {
 // Dynamic shared memory of one launch, in bytes: both stages of both operands,
 // or the wmma epilogue's staging of the accumulators, whichever is larger.
 template <class Prob, class TileT, bool kTf32>
-constexpr std::size_t smem_bytes() {
+GAN_HOST_DEVICE constexpr std::size_t smem_bytes() {
   using T = typename Prob::T;
   constexpr int stage = operand_words<TileT, Prob::kAKMajor, TileT::BM>() + operand_words<TileT, Prob::kBKMajor, TileT::BN>();
   constexpr int mainloop = TileT::kStages * stage;
@@ -128,6 +128,7 @@ GAN_DEVICE_INLINE T activate(T v, Activation act, T slope) {
 template <class Prob, class T>
 GAN_DEVICE_INLINE void store_output(const Prob& prob, const Epilogue<T>& ep, int z, int m, int n, T v) {
   const int64_t idx = prob.out_index(z, m, n);
+  if (idx < 0) return;  // a padding row of the problem (ConvDgradPhaseProblem)
   T r = ep.alpha * v;
   if (ep.bias != nullptr) r += ep.bias[prob.bias_index(z, n)];
   r = activate(r, ep.act, ep.slope);

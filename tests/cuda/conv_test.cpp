@@ -181,6 +181,8 @@ std::vector<std::pair<k::Conv2dParams, bool>> conv_shapes() {
       {conv(2, 6, 7, 9, 4, 3, 3, 1, 1, 1, 2), true}, // groups 2
       {conv(2, 8, 10, 10, 8, 4, 4, 2, 1, 1, 4), false},  // groups 4
       {conv(2, 3, 11, 11, 5, 3, 3, 1, 2, 2), true},  // dilation 2
+      {conv(2, 3, 11, 11, 5, 3, 3, 2, 2, 2), false}, // stride 2 + dilation 2: dgrad without phases
+      {conv(2, 3, 10, 11, 4, 3, 2, 3, 1), true},     // stride 3, 3x2 kernel: dgrad phases without taps
   };
 }
 
@@ -346,7 +348,10 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   // Forced options show in the name.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, d3,
                                               opts(kc::MathMode::fp32, kc::TileChoice::large, 4)),
-            "igemm_dgrad_fp32_128x128x32_w64x32_s2_splitk4_ld16b");
+            "igemm_dgrad_phase_fp32_128x128x32_w64x32_s2_splitk4");
+  // Stride 1: the plain dgrad GEMM.
+  EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(128, 128, 16, 16, 128, 3, 3, 1, 1), tf),
+            "igemm_dgrad_tf32_128x128x32_w64x32_s2");
 }
 
 TEST(CudaConv, DefaultMathFollowsAllowTf32) {
