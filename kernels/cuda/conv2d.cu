@@ -179,18 +179,18 @@ void conv2d_fprop_fused(const Conv2dParams& p, const T* x, const T* w, const T* 
 }
 
 template <class T>
-void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, const IgemmOptions& opt,
-                  Stream s) {
+void conv2d_fprop_with(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, const IgemmOptions& opt,
+                       Stream s) {
   conv2d_fprop_fused<T>(p, x, w, bias, nullptr, y, ConvEpilogue{}, opt, s);
 }
 
 template <class T>
 void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s) {
-  conv2d_fprop<T>(p, x, w, bias, y, default_igemm_options(), s);
+  conv2d_fprop_with<T>(p, x, w, bias, y, default_igemm_options(), s);
 }
 
 template <class T>
-void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, const IgemmOptions& opt, Stream s) {
+void conv2d_dgrad_with(const Conv2dParams& p, const T* dy, const T* w, T* dx, const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv2d_dgrad";
   check_conv(p, kName);
   require(dy, kName, "dy");
@@ -203,11 +203,11 @@ void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, const I
 
 template <class T>
 void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s) {
-  conv2d_dgrad<T>(p, dy, w, dx, default_igemm_options(), s);
+  conv2d_dgrad_with<T>(p, dy, w, dx, default_igemm_options(), s);
 }
 
 template <class T>
-void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, const IgemmOptions& opt, Stream s) {
+void conv2d_wgrad_with(const Conv2dParams& p, const T* x, const T* dy, T* dw, const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv2d_wgrad";
   check_conv(p, kName);
   require(x, kName, "x");
@@ -218,7 +218,7 @@ void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, const I
 
 template <class T>
 void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s) {
-  conv2d_wgrad<T>(p, x, dy, dw, default_igemm_options(), s);
+  conv2d_wgrad_with<T>(p, x, dy, dw, default_igemm_options(), s);
 }
 
 template <class T>
@@ -250,14 +250,14 @@ std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p, const I
                                          const IgemmOptions&, Stream);                                           \
   template std::string igemm::conv_plan_name<T>(ConvPass, const Conv2dParams&, const IgemmOptions&);             \
   template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, Stream);                  \
-  template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, const IgemmOptions&,      \
-                                Stream);                                                                         \
+  template void conv2d_fprop_with<T>(const Conv2dParams&, const T*, const T*, const T*, T*, const IgemmOptions&, \
+                                     Stream);                                                                    \
   template void conv2d_fprop_fused<T>(const Conv2dParams&, const T*, const T*, const T*, const T*, T*,           \
                                       const ConvEpilogue&, const IgemmOptions&, Stream);                         \
   template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                            \
-  template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);       \
+  template void conv2d_dgrad_with<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);  \
   template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                            \
-  template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);       \
+  template void conv2d_wgrad_with<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);  \
   template void bias_grad<T>(int64_t, int64_t, int64_t, const T*, T*, Stream);                                   \
   template std::string conv2d_selected_kernel<T>(ConvPass, const Conv2dParams&, const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_CONV2D(float)

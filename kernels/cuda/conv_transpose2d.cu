@@ -62,20 +62,20 @@ void conv_transpose2d_fprop_fused(const ConvTranspose2dParams& p, const T* x, co
 }
 
 template <class T>
-void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_fprop_with(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
+                                 const IgemmOptions& opt, Stream s) {
   conv_transpose2d_fprop_fused<T>(p, x, w, bias, nullptr, y, ConvEpilogue{}, opt, s);
 }
 
 template <class T>
 void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
                             Stream s) {
-  conv_transpose2d_fprop<T>(p, x, w, bias, y, default_igemm_options(), s);
+  conv_transpose2d_fprop_with<T>(p, x, w, bias, y, default_igemm_options(), s);
 }
 
 template <class T>
-void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_dgrad_with(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+                                 const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv_transpose2d_dgrad";
   const Conv2dParams q = checked_conv(p, kName);
   require(dy, kName, "dy");
@@ -88,12 +88,12 @@ void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T
 
 template <class T>
 void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx, Stream s) {
-  conv_transpose2d_dgrad<T>(p, dy, w, dx, default_igemm_options(), s);
+  conv_transpose2d_dgrad_with<T>(p, dy, w, dx, default_igemm_options(), s);
 }
 
 template <class T>
-void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_wgrad_with(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+                                 const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv_transpose2d_wgrad";
   const Conv2dParams q = checked_conv(p, kName);
   require(x, kName, "x");
@@ -106,7 +106,7 @@ void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T*
 
 template <class T>
 void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw, Stream s) {
-  conv_transpose2d_wgrad<T>(p, x, dy, dw, default_igemm_options(), s);
+  conv_transpose2d_wgrad_with<T>(p, x, dy, dw, default_igemm_options(), s);
 }
 
 // fprop runs the conv's dgrad, dgrad the conv's fprop.
@@ -123,16 +123,16 @@ std::string conv_transpose2d_selected_kernel(ConvPass pass, const ConvTranspose2
 #define GAN_INSTANTIATE_CUDA_CONVT(T)                                                                            \
   template void conv_transpose2d_fprop<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,        \
                                           Stream);                                                              \
-  template void conv_transpose2d_fprop<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,        \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_fprop_with<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,   \
+                                               const IgemmOptions&, Stream);                                    \
   template void conv_transpose2d_fprop_fused<T>(const ConvTranspose2dParams&, const T*, const T*, const T*,      \
                                                 const T*, T*, const ConvEpilogue&, const IgemmOptions&, Stream); \
   template void conv_transpose2d_dgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*, Stream);         \
-  template void conv_transpose2d_dgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*,                  \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_dgrad_with<T>(const ConvTranspose2dParams&, const T*, const T*, T*,             \
+                                               const IgemmOptions&, Stream);                                    \
   template void conv_transpose2d_wgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*, Stream);         \
-  template void conv_transpose2d_wgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*,                  \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_wgrad_with<T>(const ConvTranspose2dParams&, const T*, const T*, T*,             \
+                                               const IgemmOptions&, Stream);                                    \
   template std::string conv_transpose2d_selected_kernel<T>(ConvPass, const ConvTranspose2dParams&,               \
                                                            const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_CONVT(float)

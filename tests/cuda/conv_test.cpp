@@ -113,9 +113,9 @@ void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOption
   const std::string orders = for_each_order([&] {
     DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
         gdw(nw, nan_value<T>()), gdb(nb, nan_value<T>());
-    kc::conv2d_fprop<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
-    kc::conv2d_dgrad<T>(p, gdy.get(), gw.get(), gdx.get(), o);
-    kc::conv2d_wgrad<T>(p, gx.get(), gdy.get(), gdw.get(), o);
+    kc::conv2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
+    kc::conv2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
+    kc::conv2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
     kc::bias_grad<T>(p.n, p.c_out, p.h_out * p.w_out, gdy.get(), gdb.get());
     ey = std::max(ey, scaled_err(gy.download(), y));
     edx = std::max(edx, scaled_err(gdx.download(), dx));
@@ -152,9 +152,9 @@ void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, co
   const std::string orders = for_each_order([&] {
     DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
         gdw(nw, nan_value<T>());
-    kc::conv_transpose2d_fprop<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
-    kc::conv_transpose2d_dgrad<T>(p, gdy.get(), gw.get(), gdx.get(), o);
-    kc::conv_transpose2d_wgrad<T>(p, gx.get(), gdy.get(), gdw.get(), o);
+    kc::conv_transpose2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
+    kc::conv_transpose2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
+    kc::conv_transpose2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
     ey = std::max(ey, scaled_err(gy.download(), y));
     edx = std::max(edx, scaled_err(gdx.download(), dx));
     edw = std::max(edw, scaled_err(gdw.download(), dw));
@@ -408,6 +408,32 @@ TEST(CudaConv, BadInputIsRejectedBeforeLaunch) {
   } catch (const k::KernelError& e) {
     EXPECT_NE(std::string(e.what()).find("groups"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace gan::cuda_test
+
+namespace gan::cuda_test {
+namespace {
+
+// The engine dispatches with GAN_KERNEL: `cuda ? &cuda::fn<T> : &cpu::fn<T>`.
+// That only compiles while each contract name is a single function template
+// with the CPU signature (the options variants have their own names).
+template <class T>
+bool same_signatures(bool cuda) {
+  const auto f1 = cuda ? &kc::conv2d_fprop<T> : &k::cpu::conv2d_fprop<T>;
+  const auto f2 = cuda ? &kc::conv2d_dgrad<T> : &k::cpu::conv2d_dgrad<T>;
+  const auto f3 = cuda ? &kc::conv2d_wgrad<T> : &k::cpu::conv2d_wgrad<T>;
+  const auto f4 = cuda ? &kc::bias_grad<T> : &k::cpu::bias_grad<T>;
+  const auto f5 = cuda ? &kc::conv_transpose2d_fprop<T> : &k::cpu::conv_transpose2d_fprop<T>;
+  const auto f6 = cuda ? &kc::conv_transpose2d_dgrad<T> : &k::cpu::conv_transpose2d_dgrad<T>;
+  const auto f7 = cuda ? &kc::conv_transpose2d_wgrad<T> : &k::cpu::conv_transpose2d_wgrad<T>;
+  return f1 && f2 && f3 && f4 && f5 && f6 && f7;
+}
+
+TEST(CudaConv, ContractMatchesCpuSignatures) {
+  EXPECT_TRUE(same_signatures<float>(true));
+  EXPECT_TRUE(same_signatures<double>(false));
 }
 
 }  // namespace

@@ -117,24 +117,26 @@ void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T*
                             Stream s = {});
 
 // ---- extended API -------------------------------------------------------------
-// The same passes with explicit IgemmOptions (math mode, tile, split-K).
+// The same passes with explicit IgemmOptions (math mode, tile, split-K). Own
+// names, not overloads: the contract names must stay single functions so
+// that &cuda::conv2d_fprop<T> (the engine's GAN_KERNEL dispatch) resolves.
 template <class T>
-void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y,
+void conv2d_fprop_with(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx,
+void conv2d_dgrad_with(const Conv2dParams& p, const T* dy, const T* w, T* dx,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw,
+void conv2d_wgrad_with(const Conv2dParams& p, const T* x, const T* dy, T* dw,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w,
+void conv_transpose2d_fprop_with(const ConvTranspose2dParams& p, const T* x, const T* w,
                             const T* bias, T* y, const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+void conv_transpose2d_dgrad_with(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
                             const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+void conv_transpose2d_wgrad_with(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
                             const IgemmOptions& opt, Stream s = {});
 
 // Fused forward, one launch (two with split-K):
