@@ -41,6 +41,19 @@ namespace gan::kernels::cuda {
 namespace igemm {
 
 ConvDims conv_dims(const char* kernel, const Conv2dParams& c) {
+  // The *_im2col_gemm entries skip conv2d_infer's output check; the sizes
+  // must still be sane (the gathers bounds-check every input coordinate).
+  if (c.n < 1 || c.c_in < 1 || c.h_in < 1 || c.w_in < 1 || c.c_out < 1 || c.kh < 1 || c.kw < 1 || c.h_out < 1 ||
+      c.w_out < 1 || c.stride_h < 1 || c.stride_w < 1 || c.dil_h < 1 || c.dil_w < 1 || c.pad_h < 0 || c.pad_w < 0 ||
+      c.groups < 1 || c.c_in % c.groups != 0 || c.c_out % c.groups != 0) {
+    fail(kernel, "invalid conv sizes: n " + std::to_string(c.n) + ", c_in " + std::to_string(c.c_in) + ", c_out " +
+                     std::to_string(c.c_out) + ", groups " + std::to_string(c.groups) + ", " + std::to_string(c.h_in) +
+                     "x" + std::to_string(c.w_in) + " -> " + std::to_string(c.h_out) + "x" + std::to_string(c.w_out) +
+                     ", kernel " + std::to_string(c.kh) + "x" + std::to_string(c.kw) + ", stride " +
+                     std::to_string(c.stride_h) + "x" + std::to_string(c.stride_w) + ", pad " +
+                     std::to_string(c.pad_h) + "x" + std::to_string(c.pad_w) + ", dil " + std::to_string(c.dil_h) +
+                     "x" + std::to_string(c.dil_w));
+  }
   constexpr int64_t kIntMax = 2147483647;
   const int64_t big[] = {c.n * c.h_out * c.w_out, c.n * c.h_in * c.w_in, c.c_in * c.kh * c.kw,
                          c.c_out * c.kh * c.kw, c.n * c.c_in, c.n * c.c_out, c.h_in + 2 * c.pad_h,
@@ -236,6 +249,38 @@ void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream s) {
 }
 
 template <class T>
+void conv2d_fprop_im2col_gemm(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y) {
+  constexpr const char* kName = "conv2d_fprop";
+  require(x, kName, "x");
+  require(w, kName, "w");
+  require(y, kName, "y");
+  Epilogue<T> e;
+  e.out = y;
+  e.bias = bias;
+  igemm::conv_fprop_run(kName, p, x, w, e, default_igemm_options(), Stream{});
+}
+
+template <class T>
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx) {
+  constexpr const char* kName = "conv2d_dgrad";
+  require(dy, kName, "dy");
+  require(w, kName, "w");
+  require(dx, kName, "dx");
+  Epilogue<T> e;
+  e.out = dx;
+  igemm::conv_dgrad_run(kName, p, dy, w, e, default_igemm_options(), Stream{});
+}
+
+template <class T>
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw) {
+  constexpr const char* kName = "conv2d_wgrad";
+  require(x, kName, "x");
+  require(dy, kName, "dy");
+  require(dw, kName, "dw");
+  igemm::conv_wgrad_run(kName, p, x, dy, dw, default_igemm_options(), Stream{});
+}
+
+template <class T>
 std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p, const IgemmOptions& opt) {
   check_conv(p, "conv2d_selected_kernel");
   return igemm::conv_plan_name<T>(pass, p, opt);
@@ -259,6 +304,9 @@ std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p, const I
   template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                            \
   template void conv2d_wgrad_with<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);  \
   template void bias_grad<T>(int64_t, int64_t, int64_t, const T*, T*, Stream);                                   \
+  template void conv2d_fprop_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, const T*, T*);              \
+  template void conv2d_dgrad_gemm_col2im<T>(const Conv2dParams&, const T*, const T*, T*);                        \
+  template void conv2d_wgrad_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, T*);                        \
   template std::string conv2d_selected_kernel<T>(ConvPass, const Conv2dParams&, const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_CONV2D(float)
 GAN_INSTANTIATE_CUDA_CONV2D(double)

@@ -438,3 +438,57 @@ TEST(CudaConv, ContractMatchesCpuSignatures) {
 
 }  // namespace
 }  // namespace gan::cuda_test
+
+namespace gan::cuda_test {
+namespace {
+
+// The CPU-named entries without the output-size check, on the conv of a
+// transposed conv with out_pad >= stride (h_out smaller than conv2d_infer's),
+// as the engine's conv op calls them.
+template <class T>
+void internal_entries_case() {
+  const auto t = convt(2, 3, 6, 6, 4, 3, 1, 1, 1, 2);
+  const k::Conv2dParams q = k::conv_transpose2d_as_conv2d(t);
+  const auto nx = static_cast<std::size_t>(q.n * q.c_in * q.h_in * q.w_in);
+  const auto nw = static_cast<std::size_t>(q.c_out * q.c_in * q.kh * q.kw);
+  const auto ny = static_cast<std::size_t>(q.n * q.c_out * q.h_out * q.w_out);
+  const auto x = random_vector<T>(nx, next_seed());
+  const auto w = random_vector<T>(nw, next_seed());
+  const auto b = random_vector<T>(static_cast<std::size_t>(q.c_out), next_seed());
+  const auto dy = random_vector<T>(ny, next_seed());
+  std::vector<T> y(ny), dx(nx), dw(nw);
+  k::cpu::conv2d_fprop_im2col_gemm<T>(q, x.data(), w.data(), b.data(), y.data());
+  k::cpu::conv2d_dgrad_gemm_col2im<T>(q, dy.data(), w.data(), dx.data());
+  k::cpu::conv2d_wgrad_im2col_gemm<T>(q, x.data(), dy.data(), dw.data());
+  double ey = 0, edx = 0, edw = 0;
+  kc::set_allow_tf32(false);  // compare the exact path at the fp32 tolerance
+  const std::string orders = for_each_order([&] {
+    DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
+        gdw(nw, nan_value<T>());
+    kc::conv2d_fprop_im2col_gemm<T>(q, gx.get(), gw.get(), gb.get(), gy.get());
+    kc::conv2d_dgrad_gemm_col2im<T>(q, gdy.get(), gw.get(), gdx.get());
+    kc::conv2d_wgrad_im2col_gemm<T>(q, gx.get(), gdy.get(), gdw.get());
+    ey = std::max(ey, scaled_err(gy.download(), y));
+    edx = std::max(edx, scaled_err(gdx.download(), dx));
+    edw = std::max(edw, scaled_err(gdw.download(), dw));
+  });
+  kc::set_allow_tf32(true);
+  const std::string s = conv_str(q) + " (h_out < conv2d_infer's)";
+  const double tl = tol<T>(kc::MathMode::fp32);
+  check_and_record<T>("conv2d_fprop_im2col_gemm", s, orders, ey, tl);
+  check_and_record<T>("conv2d_dgrad_gemm_col2im", s, orders, edx, tl);
+  check_and_record<T>("conv2d_wgrad_im2col_gemm", s, orders, edw, tl);
+}
+
+TEST(CudaConv, CpuNamedEntriesOnSmallerOutput) {
+  GAN_REQUIRE_DEVICE();
+  internal_entries_case<float>();
+  internal_entries_case<double>();
+  k::Conv2dParams bad = conv(2, 4, 6, 6, 3, 3, 3, 1, 1);
+  bad.h_out = 0;
+  std::vector<float> buf(1000, 0.0f);
+  EXPECT_THROW(kc::conv2d_fprop_im2col_gemm<float>(bad, buf.data(), buf.data(), nullptr, buf.data()), k::KernelError);
+}
+
+}  // namespace
+}  // namespace gan::cuda_test

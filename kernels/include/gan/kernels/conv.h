@@ -116,6 +116,20 @@ template <class T>
 void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
                             Stream s = {});
 
+// The passes without the h_out/w_out re-check, under the CPU reference's names
+// and signatures (p must have valid sizes; h_out/w_out may be smaller than
+// conv2d_infer's, as for a transposed conv with out_pad >= stride), so the
+// engine can dispatch them with GAN_KERNEL like the CPU ones. Here they are
+// the implicit GEMM (no im2col buffer) on the default stream with the default
+// options; the names are kept for the dispatch.
+template <class T>
+void conv2d_fprop_im2col_gemm(const Conv2dParams& p, const T* x, const T* w, const T* bias,
+                              T* y);
+template <class T>
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx);
+template <class T>
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw);
+
 // ---- extended API -------------------------------------------------------------
 // The same passes with explicit IgemmOptions (math mode, tile, split-K). Own
 // names, not overloads: the contract names must stay single functions so
