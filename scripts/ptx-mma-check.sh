@@ -8,6 +8,7 @@
 # violation, 2 when it cannot run.
 #
 #   scripts/ptx-mma-check.sh [build dir]   (default build/cuda; PTX lands in <build>/ptx)
+#   GAN_PTX_CHECK_SOURCES="kernels/cuda/gemm.cu" limits the files checked.
 #
 # The emulator cannot tell a tensor-core kernel from a scalar one (wmma is
 # emulated), so this static check is what guards the TF32 path on CI.
@@ -22,7 +23,7 @@ fi
 out="$build/ptx"
 mkdir -p "$out"
 status=0
-for src in kernels/cuda/conv2d.cu kernels/cuda/gemm.cu; do
+for src in ${GAN_PTX_CHECK_SOURCES:-kernels/cuda/conv2d.cu kernels/cuda/gemm.cu}; do
   name="$(basename "$src" .cu)"
   ptx="$out/$name.ptx"
   # The cuda flavour embeds compute_80/compute_90 PTX in the objects
