@@ -30,7 +30,10 @@ for src in ${GAN_PTX_CHECK_SOURCES:-kernels/cuda/conv2d.cu kernels/cuda/gemm.cu}
   # (code=[compute_NN,sm_NN]): take it from there; else compile to PTX.
   obj="$build/kernels/CMakeFiles/gan_kernels.dir/cuda/$name.cu.o"
   cuobjdump="$(dirname "$nvcc")/cuobjdump"
-  if [ -f "$obj" ] && [ -x "$cuobjdump" ] && "$cuobjdump" -ptx "$obj" > "$ptx" 2> /dev/null && grep -q '\.entry' "$ptx"; then
+  if [ -f "$ptx" ] && [ "$ptx" -nt "$src" ] && [ -z "$(find kernels/cuda kernels/include -newer "$ptx" -name '*.*h')" ]; then
+    :  # up to date with the sources
+  elif [ -f "$obj" ] && [ "$obj" -nt "$src" ] && [ -x "$cuobjdump" ] && "$cuobjdump" -ptx "$obj" > "$ptx" 2> /dev/null &&
+       grep -q '\.entry' "$ptx"; then
     :
   else
     "$nvcc" -std=c++20 -O3 -arch=compute_80 -ptx -Ikernels/include "$src" -o "$ptx"
