@@ -304,8 +304,11 @@ __global__ void __launch_bounds__(TileT::kThreads)
   GAN_DYNAMIC_SHARED(T, smem);
   constexpr int kWordsA = operand_words<TileT, Prob::kAKMajor, TileT::BM>();
   constexpr int kWordsB = operand_words<TileT, Prob::kBKMajor, TileT::BN>();
-  T* sa[2] = {smem, smem + kWordsA + kWordsB};
-  T* sb[2] = {smem + kWordsA, smem + 2 * kWordsA + kWordsB};
+  // Stage s: A at smem + s*(kWordsA + kWordsB), B right after it. Computed,
+  // not kept in a pointer array: a dynamically indexed array would live in
+  // local memory (a 32-byte stack frame).
+  auto stage_a = [smem](int s) { return smem + s * (kWordsA + kWordsB); };
+  auto stage_b = [smem](int s) { return smem + s * (kWordsA + kWordsB) + kWordsA; };
 
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32;
@@ -324,18 +327,18 @@ __global__ void __launch_bounds__(TileT::kThreads)
   Math math;
   math.init();
   if (kt_begin < kt_end) {
-    load_stage<Prob, TileT>(prob, sa[0], sb[0], tid, z, m0, n0, kt_begin * TileT::BK, run.vec_a, run.vec_b);
+    load_stage<Prob, TileT>(prob, stage_a(0), stage_b(0), tid, z, m0, n0, kt_begin * TileT::BK, run.vec_a, run.vec_b);
     cp_async_commit();
   }
   for (int kt = kt_begin; kt < kt_end; ++kt) {
     const int cur = (kt - kt_begin) & 1;
     if (kt + 1 < kt_end)  // the next stage flies while this one is multiplied
-      load_stage<Prob, TileT>(prob, sa[cur ^ 1], sb[cur ^ 1], tid, z, m0, n0, (kt + 1) * TileT::BK, run.vec_a,
-                              run.vec_b);
+      load_stage<Prob, TileT>(prob, stage_a(cur ^ 1), stage_b(cur ^ 1), tid, z, m0, n0, (kt + 1) * TileT::BK,
+                              run.vec_a, run.vec_b);
     cp_async_commit();
     cp_async_wait<1>();  // this thread's copies of stage cur have landed ...
     __syncthreads();     // ... and everyone else's
-    math.multiply(sa[cur], sb[cur], wm, wn, lane_m, lane_n);
+    math.multiply(stage_a(cur), stage_b(cur), wm, wn, lane_m, lane_n);
     __syncthreads();  // stage cur is overwritten by the next iteration's load
   }
   math.finish(smem, warp, lane_m, lane_n);
