@@ -9,9 +9,10 @@
 #      chunking are exercised;
 #   3. the kernel and emulator suites under AddressSanitizer + UBSan;
 #   4. where nvcc is installed: the cuda flavour (real kernels for sm_80;sm_90),
-#      compiled and linked, and its ptxas report checked for spills (no GPU
-#      needed; its GPU tests are run on a machine with one: ctest -L gpu), and
-#      the GPU benchmark binary started once (it skips without a GPU).
+#      compiled and linked, its ptxas report checked for spills and the TF32
+#      implicit-GEMM PTX for tensor-core MMAs (no GPU needed; its GPU tests
+#      are run on a machine with one: ctest -L gpu), and the GPU benchmark
+#      binary started once (it skips without a GPU).
 # GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips
 # step 3; GAN_TEST_CUDA_BUILD=0 skips step 4.
 set -euo pipefail
@@ -31,6 +32,7 @@ if [ "${GAN_TEST_CUDA_BUILD:-1}" != 0 ]; then
   if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
     bash scripts/build.sh cuda
     bash scripts/ptxas-table.sh build/cuda | tail -n 3
+    bash scripts/ptx-mma-check.sh build/cuda
     # The GPU benchmarks build and start: without a GPU every one reports
     # "skipped: no CUDA device" and the binary exits 0 (one quick case runs on a GPU).
     build/cuda/bench/cuda/gan_bench_cuda --benchmark_filter='^gemm/square_m1024_n1024_k1024_NN/cublas/tf32/'

@@ -7,7 +7,10 @@
 // Algorithm: each pass is one implicit GEMM (igemm_core.cuh) per group, the
 // im2col gather done by the tile loader (igemm_conv.cuh has the mapping table):
 //   fprop  M = N*H_out*W_out, N = C_out/G, K = C_in/G*KH*KW
-//   dgrad  M = N*H_in*W_in,   N = C_in/G,  K = C_out/G*KH*KW  (gathers dy)
+//   dgrad  M = N*H_in*W_in,   N = C_in/G,  K = C_out/G*KH*KW  (gathers dy);
+//          strided convs (dilation 1) run one GEMM per stride phase instead
+//          (ConvDgradPhaseProblem: K = C_out/G*ceil(KH/sh)*ceil(KW/sw), no
+//          multiplies by the stride holes)
 //   wgrad  M = C_out/G,       N = C_in/G*KH*KW, K = N*H_out*W_out  (split-K
 //          when the few output tiles leave SMs idle)
 // The runtime selection (select_plan) picks tile (128x128 / 64x64), math
@@ -22,8 +25,8 @@
 // discriminator conv 256->512, 4x4 s2, 8x8 -> 4x4 at N = 128: 2*2048*512*4096
 // = 8.6 GFLOP, ~20 us at 400 TFLOP/s (dense TF32) if the tiles fill the GPU:
 // M = 2048, N = 512 gives 64 tiles of 128x128 (< 132 SMs), so the selection
-// takes 64x64 tiles (256). Known weak spot: dgrad with stride s multiplies
-// s^2 times more zeros than needed (no stride-phase split yet).
+// takes 64x64 tiles (256). The gather costs a few multiply-shift divisions
+// (FastDiv) per element and k step; it is not hoisted out of the k loop.
 #include <gan/kernels/portable.h>
 
 #include <cstdint>
@@ -38,6 +41,19 @@ namespace gan::kernels::cuda {
 namespace igemm {
 
 ConvDims conv_dims(const char* kernel, const Conv2dParams& c) {
+  // The *_im2col_gemm entries skip conv2d_infer's output check; the sizes
+  // must still be sane (the gathers bounds-check every input coordinate).
+  if (c.n < 1 || c.c_in < 1 || c.h_in < 1 || c.w_in < 1 || c.c_out < 1 || c.kh < 1 || c.kw < 1 || c.h_out < 1 ||
+      c.w_out < 1 || c.stride_h < 1 || c.stride_w < 1 || c.dil_h < 1 || c.dil_w < 1 || c.pad_h < 0 || c.pad_w < 0 ||
+      c.groups < 1 || c.c_in % c.groups != 0 || c.c_out % c.groups != 0) {
+    fail(kernel, "invalid conv sizes: n " + std::to_string(c.n) + ", c_in " + std::to_string(c.c_in) + ", c_out " +
+                     std::to_string(c.c_out) + ", groups " + std::to_string(c.groups) + ", " + std::to_string(c.h_in) +
+                     "x" + std::to_string(c.w_in) + " -> " + std::to_string(c.h_out) + "x" + std::to_string(c.w_out) +
+                     ", kernel " + std::to_string(c.kh) + "x" + std::to_string(c.kw) + ", stride " +
+                     std::to_string(c.stride_h) + "x" + std::to_string(c.stride_w) + ", pad " +
+                     std::to_string(c.pad_h) + "x" + std::to_string(c.pad_w) + ", dil " + std::to_string(c.dil_h) +
+                     "x" + std::to_string(c.dil_w));
+  }
   constexpr int64_t kIntMax = 2147483647;
   const int64_t big[] = {c.n * c.h_out * c.w_out, c.n * c.h_in * c.w_in, c.c_in * c.kh * c.kw,
                          c.c_out * c.kh * c.kw, c.n * c.c_in, c.n * c.c_out, c.h_in + 2 * c.pad_h,
@@ -59,6 +75,8 @@ ConvDims conv_dims(const char* kernel, const Conv2dParams& c) {
   d.dh = static_cast<int>(c.dil_h), d.dw = static_cast<int>(c.dil_w);
   d.cg_in = static_cast<int>(c.c_in / c.groups), d.cg_out = static_cast<int>(c.c_out / c.groups);
   d.rs = d.r * d.s, d.hw = d.h * d.w, d.pq = d.p * d.q;
+  d.div_pq = FastDiv(d.pq), d.div_q = FastDiv(d.q), d.div_rs = FastDiv(d.rs), d.div_s = FastDiv(d.s);
+  d.div_hw = FastDiv(d.hw), d.div_w = FastDiv(d.w), d.div_sh = FastDiv(d.sh), d.div_sw = FastDiv(d.sw);
   return d;
 }
 
@@ -72,7 +90,13 @@ void conv_fprop_run(const char* kernel, const Conv2dParams& q, const T* x, const
 template <class T>
 void conv_dgrad_run(const char* kernel, const Conv2dParams& q, const T* dy, const T* w, const Epilogue<T>& ep,
                     const IgemmOptions& opt, Stream s) {
-  const ConvDgradProblem<T> prob(conv_dims(kernel, q), dy, w);
+  const ConvDims d = conv_dims(kernel, q);
+  if (ConvDgradPhaseProblem<T>::applies(d)) {
+    const ConvDgradPhaseProblem<T> prob(d, dy, w);
+    run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
+    return;
+  }
+  const ConvDgradProblem<T> prob(d, dy, w);
   run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
 }
 
@@ -96,6 +120,10 @@ std::string conv_plan_name(ConvPass pass, const Conv2dParams& q, const IgemmOpti
       return plan_name("fprop", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
     }
     case ConvPass::dgrad: {
+      if (ConvDgradPhaseProblem<T>::applies(d)) {
+        const ConvDgradPhaseProblem<T> prob(d, none, none);
+        return plan_name("dgrad_phase", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
+      }
       const ConvDgradProblem<T> prob(d, none, none);
       return plan_name("dgrad", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
     }
@@ -164,18 +192,18 @@ void conv2d_fprop_fused(const Conv2dParams& p, const T* x, const T* w, const T* 
 }
 
 template <class T>
-void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, const IgemmOptions& opt,
-                  Stream s) {
+void conv2d_fprop_with(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, const IgemmOptions& opt,
+                       Stream s) {
   conv2d_fprop_fused<T>(p, x, w, bias, nullptr, y, ConvEpilogue{}, opt, s);
 }
 
 template <class T>
 void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s) {
-  conv2d_fprop<T>(p, x, w, bias, y, default_igemm_options(), s);
+  conv2d_fprop_with<T>(p, x, w, bias, y, default_igemm_options(), s);
 }
 
 template <class T>
-void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, const IgemmOptions& opt, Stream s) {
+void conv2d_dgrad_with(const Conv2dParams& p, const T* dy, const T* w, T* dx, const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv2d_dgrad";
   check_conv(p, kName);
   require(dy, kName, "dy");
@@ -188,11 +216,11 @@ void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, const I
 
 template <class T>
 void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s) {
-  conv2d_dgrad<T>(p, dy, w, dx, default_igemm_options(), s);
+  conv2d_dgrad_with<T>(p, dy, w, dx, default_igemm_options(), s);
 }
 
 template <class T>
-void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, const IgemmOptions& opt, Stream s) {
+void conv2d_wgrad_with(const Conv2dParams& p, const T* x, const T* dy, T* dw, const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv2d_wgrad";
   check_conv(p, kName);
   require(x, kName, "x");
@@ -203,7 +231,7 @@ void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, const I
 
 template <class T>
 void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s) {
-  conv2d_wgrad<T>(p, x, dy, dw, default_igemm_options(), s);
+  conv2d_wgrad_with<T>(p, x, dy, dw, default_igemm_options(), s);
 }
 
 template <class T>
@@ -221,6 +249,38 @@ void bias_grad(int64_t n, int64_t c, int64_t hw, const T* dy, T* db, Stream s) {
 }
 
 template <class T>
+void conv2d_fprop_im2col_gemm(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s) {
+  constexpr const char* kName = "conv2d_fprop";
+  require(x, kName, "x");
+  require(w, kName, "w");
+  require(y, kName, "y");
+  Epilogue<T> e;
+  e.out = y;
+  e.bias = bias;
+  igemm::conv_fprop_run(kName, p, x, w, e, default_igemm_options(), s);
+}
+
+template <class T>
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s) {
+  constexpr const char* kName = "conv2d_dgrad";
+  require(dy, kName, "dy");
+  require(w, kName, "w");
+  require(dx, kName, "dx");
+  Epilogue<T> e;
+  e.out = dx;
+  igemm::conv_dgrad_run(kName, p, dy, w, e, default_igemm_options(), s);
+}
+
+template <class T>
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s) {
+  constexpr const char* kName = "conv2d_wgrad";
+  require(x, kName, "x");
+  require(dy, kName, "dy");
+  require(dw, kName, "dw");
+  igemm::conv_wgrad_run(kName, p, x, dy, dw, default_igemm_options(), s);
+}
+
+template <class T>
 std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p, const IgemmOptions& opt) {
   check_conv(p, "conv2d_selected_kernel");
   return igemm::conv_plan_name<T>(pass, p, opt);
@@ -235,15 +295,18 @@ std::string conv2d_selected_kernel(ConvPass pass, const Conv2dParams& p, const I
                                          const IgemmOptions&, Stream);                                           \
   template std::string igemm::conv_plan_name<T>(ConvPass, const Conv2dParams&, const IgemmOptions&);             \
   template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, Stream);                  \
-  template void conv2d_fprop<T>(const Conv2dParams&, const T*, const T*, const T*, T*, const IgemmOptions&,      \
-                                Stream);                                                                         \
+  template void conv2d_fprop_with<T>(const Conv2dParams&, const T*, const T*, const T*, T*, const IgemmOptions&, \
+                                     Stream);                                                                    \
   template void conv2d_fprop_fused<T>(const Conv2dParams&, const T*, const T*, const T*, const T*, T*,           \
                                       const ConvEpilogue&, const IgemmOptions&, Stream);                         \
   template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                            \
-  template void conv2d_dgrad<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);       \
+  template void conv2d_dgrad_with<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);  \
   template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                            \
-  template void conv2d_wgrad<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);       \
+  template void conv2d_wgrad_with<T>(const Conv2dParams&, const T*, const T*, T*, const IgemmOptions&, Stream);  \
   template void bias_grad<T>(int64_t, int64_t, int64_t, const T*, T*, Stream);                                   \
+  template void conv2d_fprop_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, const T*, T*, Stream);      \
+  template void conv2d_dgrad_gemm_col2im<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                \
+  template void conv2d_wgrad_im2col_gemm<T>(const Conv2dParams&, const T*, const T*, T*, Stream);                \
   template std::string conv2d_selected_kernel<T>(ConvPass, const Conv2dParams&, const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_CONV2D(float)
 GAN_INSTANTIATE_CUDA_CONV2D(double)

@@ -14,9 +14,8 @@
 // rows no input reaches get only the bias (the dgrad GEMM row is all zeros).
 //
 // Napkin math: FLOPs = 2*N*C_in*H_in*W_in*C_out/G*KH*KW. DCGAN's generator
-// ConvT 128->64 4x4 s2 p1 7x7 -> 14x14 at N = 64: 0.82 GFLOP; as a stride-2
-// dgrad GEMM it multiplies 4x as many terms (3 of 4 are zeros: no
-// stride-phase split yet).
+// ConvT 128->64 4x4 s2 p1 7x7 -> 14x14 at N = 64: 0.82 GFLOP, run as the
+// conv's stride-phase dgrad (4 dense GEMMs of K = 128*2*2, no stride holes).
 #include <gan/kernels/portable.h>
 
 #include <string>
@@ -63,20 +62,20 @@ void conv_transpose2d_fprop_fused(const ConvTranspose2dParams& p, const T* x, co
 }
 
 template <class T>
-void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_fprop_with(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
+                                 const IgemmOptions& opt, Stream s) {
   conv_transpose2d_fprop_fused<T>(p, x, w, bias, nullptr, y, ConvEpilogue{}, opt, s);
 }
 
 template <class T>
 void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w, const T* bias, T* y,
                             Stream s) {
-  conv_transpose2d_fprop<T>(p, x, w, bias, y, default_igemm_options(), s);
+  conv_transpose2d_fprop_with<T>(p, x, w, bias, y, default_igemm_options(), s);
 }
 
 template <class T>
-void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_dgrad_with(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+                                 const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv_transpose2d_dgrad";
   const Conv2dParams q = checked_conv(p, kName);
   require(dy, kName, "dy");
@@ -89,12 +88,12 @@ void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T
 
 template <class T>
 void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx, Stream s) {
-  conv_transpose2d_dgrad<T>(p, dy, w, dx, default_igemm_options(), s);
+  conv_transpose2d_dgrad_with<T>(p, dy, w, dx, default_igemm_options(), s);
 }
 
 template <class T>
-void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
-                            const IgemmOptions& opt, Stream s) {
+void conv_transpose2d_wgrad_with(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+                                 const IgemmOptions& opt, Stream s) {
   constexpr const char* kName = "conv_transpose2d_wgrad";
   const Conv2dParams q = checked_conv(p, kName);
   require(x, kName, "x");
@@ -107,7 +106,7 @@ void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T*
 
 template <class T>
 void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw, Stream s) {
-  conv_transpose2d_wgrad<T>(p, x, dy, dw, default_igemm_options(), s);
+  conv_transpose2d_wgrad_with<T>(p, x, dy, dw, default_igemm_options(), s);
 }
 
 // fprop runs the conv's dgrad, dgrad the conv's fprop.
@@ -124,16 +123,16 @@ std::string conv_transpose2d_selected_kernel(ConvPass pass, const ConvTranspose2
 #define GAN_INSTANTIATE_CUDA_CONVT(T)                                                                            \
   template void conv_transpose2d_fprop<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,        \
                                           Stream);                                                              \
-  template void conv_transpose2d_fprop<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,        \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_fprop_with<T>(const ConvTranspose2dParams&, const T*, const T*, const T*, T*,   \
+                                               const IgemmOptions&, Stream);                                    \
   template void conv_transpose2d_fprop_fused<T>(const ConvTranspose2dParams&, const T*, const T*, const T*,      \
                                                 const T*, T*, const ConvEpilogue&, const IgemmOptions&, Stream); \
   template void conv_transpose2d_dgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*, Stream);         \
-  template void conv_transpose2d_dgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*,                  \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_dgrad_with<T>(const ConvTranspose2dParams&, const T*, const T*, T*,             \
+                                               const IgemmOptions&, Stream);                                    \
   template void conv_transpose2d_wgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*, Stream);         \
-  template void conv_transpose2d_wgrad<T>(const ConvTranspose2dParams&, const T*, const T*, T*,                  \
-                                          const IgemmOptions&, Stream);                                         \
+  template void conv_transpose2d_wgrad_with<T>(const ConvTranspose2dParams&, const T*, const T*, T*,             \
+                                               const IgemmOptions&, Stream);                                    \
   template std::string conv_transpose2d_selected_kernel<T>(ConvPass, const ConvTranspose2dParams&,               \
                                                            const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_CONVT(float)

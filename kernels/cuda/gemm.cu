@@ -114,7 +114,7 @@ std::string name_gemm(const GemmParams& p, const IgemmOptions& opt) {
 }  // namespace igemm
 
 template <class T>
-void gemm(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions& opt, Stream s) {
+void gemm_with(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions& opt, Stream s) {
   igemm::check_gemm(p);
   if (p.batch == 0 || p.m == 0 || p.n == 0) return;
   if (c == nullptr || (p.k > 0 && p.alpha != 0 && (a == nullptr || b == nullptr)))
@@ -130,7 +130,7 @@ void gemm(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions&
 
 template <class T>
 void gemm(const GemmParams& p, const T* a, const T* b, T* c, Stream s) {
-  gemm<T>(p, a, b, c, default_igemm_options(), s);
+  gemm_with<T>(p, a, b, c, default_igemm_options(), s);
 }
 
 template <class T>
@@ -142,7 +142,7 @@ std::string gemm_selected_kernel(const GemmParams& p, const IgemmOptions& opt) {
 
 #define GAN_INSTANTIATE_CUDA_GEMM(T)                                                                   \
   template void gemm<T>(const GemmParams&, const T*, const T*, T*, Stream);                           \
-  template void gemm<T>(const GemmParams&, const T*, const T*, T*, const IgemmOptions&, Stream);      \
+  template void gemm_with<T>(const GemmParams&, const T*, const T*, T*, const IgemmOptions&, Stream); \
   template std::string gemm_selected_kernel<T>(const GemmParams&, const IgemmOptions&);
 GAN_INSTANTIATE_CUDA_GEMM(float)
 GAN_INSTANTIATE_CUDA_GEMM(double)

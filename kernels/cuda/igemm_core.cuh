@@ -82,7 +82,7 @@ using TileSmallF64 = Tile<64, 64, 16, 32, 32>;
 
 // Elements of one stage of one operand with extent X along m or n.
 template <class TileT, bool KMajor, int X>
-constexpr int operand_words() {
+GAN_HOST_DEVICE constexpr int operand_words() {
   return KMajor ? X * (TileT::BK + TileT::kPad) : TileT::BK * (X + TileT::kPad);
 }
 
@@ -94,7 +94,7 @@ GAN_DEVICE_INLINE int smem_index(int x, int k) {
 // Dynamic shared memory of one launch, in bytes: both stages of both operands,
 // or the wmma epilogue's staging of the accumulators, whichever is larger.
 template <class Prob, class TileT, bool kTf32>
-constexpr std::size_t smem_bytes() {
+GAN_HOST_DEVICE constexpr std::size_t smem_bytes() {
   using T = typename Prob::T;
   constexpr int stage = operand_words<TileT, Prob::kAKMajor, TileT::BM>() + operand_words<TileT, Prob::kBKMajor, TileT::BN>();
   constexpr int mainloop = TileT::kStages * stage;
@@ -128,6 +128,7 @@ GAN_DEVICE_INLINE T activate(T v, Activation act, T slope) {
 template <class Prob, class T>
 GAN_DEVICE_INLINE void store_output(const Prob& prob, const Epilogue<T>& ep, int z, int m, int n, T v) {
   const int64_t idx = prob.out_index(z, m, n);
+  if (idx < 0) return;  // a padding row of the problem (ConvDgradPhaseProblem)
   T r = ep.alpha * v;
   if (ep.bias != nullptr) r += ep.bias[prob.bias_index(z, n)];
   r = activate(r, ep.act, ep.slope);
@@ -295,16 +296,22 @@ struct MathTf32 {
 // ---- the kernel ---------------------------------------------------------------------
 
 // grid (ceil(M/BM), ceil(N/BN), Z * splits); block TileT::kThreads.
+// __launch_bounds__(threads, 1): with the thread count alone ptxas capped the
+// 128-thread tf32 fprop kernel at 128 registers on sm_90 and spilled 4 bytes;
+// one resident block guaranteed lets it keep the accumulators in registers.
 template <class Prob, class TileT, bool kTf32>
-__global__ void __launch_bounds__(TileT::kThreads)
+__global__ void __launch_bounds__(TileT::kThreads, 1)
     igemm_kernel(Prob prob, Epilogue<typename Prob::T> ep, Run<typename Prob::T> run) {
   using T = typename Prob::T;
   using Math = std::conditional_t<kTf32, MathTf32<Prob, TileT>, MathFma<Prob, TileT>>;
   GAN_DYNAMIC_SHARED(T, smem);
   constexpr int kWordsA = operand_words<TileT, Prob::kAKMajor, TileT::BM>();
   constexpr int kWordsB = operand_words<TileT, Prob::kBKMajor, TileT::BN>();
-  T* sa[2] = {smem, smem + kWordsA + kWordsB};
-  T* sb[2] = {smem + kWordsA, smem + 2 * kWordsA + kWordsB};
+  // Stage s: A at smem + s*(kWordsA + kWordsB), B right after it. Computed,
+  // not kept in a pointer array: a dynamically indexed array would live in
+  // local memory (a 32-byte stack frame).
+  auto stage_a = [smem](int s) { return smem + s * (kWordsA + kWordsB); };
+  auto stage_b = [smem](int s) { return smem + s * (kWordsA + kWordsB) + kWordsA; };
 
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32;
@@ -323,18 +330,18 @@ __global__ void __launch_bounds__(TileT::kThreads)
   Math math;
   math.init();
   if (kt_begin < kt_end) {
-    load_stage<Prob, TileT>(prob, sa[0], sb[0], tid, z, m0, n0, kt_begin * TileT::BK, run.vec_a, run.vec_b);
+    load_stage<Prob, TileT>(prob, stage_a(0), stage_b(0), tid, z, m0, n0, kt_begin * TileT::BK, run.vec_a, run.vec_b);
     cp_async_commit();
   }
   for (int kt = kt_begin; kt < kt_end; ++kt) {
     const int cur = (kt - kt_begin) & 1;
     if (kt + 1 < kt_end)  // the next stage flies while this one is multiplied
-      load_stage<Prob, TileT>(prob, sa[cur ^ 1], sb[cur ^ 1], tid, z, m0, n0, (kt + 1) * TileT::BK, run.vec_a,
-                              run.vec_b);
+      load_stage<Prob, TileT>(prob, stage_a(cur ^ 1), stage_b(cur ^ 1), tid, z, m0, n0, (kt + 1) * TileT::BK,
+                              run.vec_a, run.vec_b);
     cp_async_commit();
     cp_async_wait<1>();  // this thread's copies of stage cur have landed ...
     __syncthreads();     // ... and everyone else's
-    math.multiply(sa[cur], sb[cur], wm, wn, lane_m, lane_n);
+    math.multiply(stage_a(cur), stage_b(cur), wm, wn, lane_m, lane_n);
     __syncthreads();  // stage cur is overwritten by the next iteration's load
   }
   math.finish(smem, warp, lane_m, lane_n);

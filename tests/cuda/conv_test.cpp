@@ -113,9 +113,9 @@ void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOption
   const std::string orders = for_each_order([&] {
     DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
         gdw(nw, nan_value<T>()), gdb(nb, nan_value<T>());
-    kc::conv2d_fprop<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
-    kc::conv2d_dgrad<T>(p, gdy.get(), gw.get(), gdx.get(), o);
-    kc::conv2d_wgrad<T>(p, gx.get(), gdy.get(), gdw.get(), o);
+    kc::conv2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
+    kc::conv2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
+    kc::conv2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
     kc::bias_grad<T>(p.n, p.c_out, p.h_out * p.w_out, gdy.get(), gdb.get());
     ey = std::max(ey, scaled_err(gy.download(), y));
     edx = std::max(edx, scaled_err(gdx.download(), dx));
@@ -152,9 +152,9 @@ void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, co
   const std::string orders = for_each_order([&] {
     DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
         gdw(nw, nan_value<T>());
-    kc::conv_transpose2d_fprop<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
-    kc::conv_transpose2d_dgrad<T>(p, gdy.get(), gw.get(), gdx.get(), o);
-    kc::conv_transpose2d_wgrad<T>(p, gx.get(), gdy.get(), gdw.get(), o);
+    kc::conv_transpose2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
+    kc::conv_transpose2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
+    kc::conv_transpose2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
     ey = std::max(ey, scaled_err(gy.download(), y));
     edx = std::max(edx, scaled_err(gdx.download(), dx));
     edw = std::max(edw, scaled_err(gdw.download(), dw));
@@ -181,6 +181,8 @@ std::vector<std::pair<k::Conv2dParams, bool>> conv_shapes() {
       {conv(2, 6, 7, 9, 4, 3, 3, 1, 1, 1, 2), true}, // groups 2
       {conv(2, 8, 10, 10, 8, 4, 4, 2, 1, 1, 4), false},  // groups 4
       {conv(2, 3, 11, 11, 5, 3, 3, 1, 2, 2), true},  // dilation 2
+      {conv(2, 3, 11, 11, 5, 3, 3, 2, 2, 2), false}, // stride 2 + dilation 2: dgrad without phases
+      {conv(2, 3, 10, 11, 4, 3, 2, 3, 1), true},     // stride 3, 3x2 kernel: dgrad phases without taps
   };
 }
 
@@ -346,7 +348,10 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   // Forced options show in the name.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, d3,
                                               opts(kc::MathMode::fp32, kc::TileChoice::large, 4)),
-            "igemm_dgrad_fp32_128x128x32_w64x32_s2_splitk4_ld16b");
+            "igemm_dgrad_phase_fp32_128x128x32_w64x32_s2_splitk4");
+  // Stride 1: the plain dgrad GEMM.
+  EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(128, 128, 16, 16, 128, 3, 3, 1, 1), tf),
+            "igemm_dgrad_tf32_128x128x32_w64x32_s2");
 }
 
 TEST(CudaConv, DefaultMathFollowsAllowTf32) {
@@ -403,6 +408,86 @@ TEST(CudaConv, BadInputIsRejectedBeforeLaunch) {
   } catch (const k::KernelError& e) {
     EXPECT_NE(std::string(e.what()).find("groups"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace gan::cuda_test
+
+namespace gan::cuda_test {
+namespace {
+
+// The engine dispatches with GAN_KERNEL: `cuda ? &cuda::fn<T> : &cpu::fn<T>`.
+// That only compiles while each contract name is a single function template
+// with the CPU signature (the options variants have their own names).
+template <class T>
+bool same_signatures(bool cuda) {
+  const auto f1 = cuda ? &kc::conv2d_fprop<T> : &k::cpu::conv2d_fprop<T>;
+  const auto f2 = cuda ? &kc::conv2d_dgrad<T> : &k::cpu::conv2d_dgrad<T>;
+  const auto f3 = cuda ? &kc::conv2d_wgrad<T> : &k::cpu::conv2d_wgrad<T>;
+  const auto f4 = cuda ? &kc::bias_grad<T> : &k::cpu::bias_grad<T>;
+  const auto f5 = cuda ? &kc::conv_transpose2d_fprop<T> : &k::cpu::conv_transpose2d_fprop<T>;
+  const auto f6 = cuda ? &kc::conv_transpose2d_dgrad<T> : &k::cpu::conv_transpose2d_dgrad<T>;
+  const auto f7 = cuda ? &kc::conv_transpose2d_wgrad<T> : &k::cpu::conv_transpose2d_wgrad<T>;
+  return f1 && f2 && f3 && f4 && f5 && f6 && f7;
+}
+
+TEST(CudaConv, ContractMatchesCpuSignatures) {
+  EXPECT_TRUE(same_signatures<float>(true));
+  EXPECT_TRUE(same_signatures<double>(false));
+}
+
+}  // namespace
+}  // namespace gan::cuda_test
+
+namespace gan::cuda_test {
+namespace {
+
+// The CPU-named entries without the output-size check, on the conv of a
+// transposed conv with out_pad >= stride (h_out smaller than conv2d_infer's),
+// as the engine's conv op calls them.
+template <class T>
+void internal_entries_case() {
+  const auto t = convt(2, 3, 6, 6, 4, 3, 1, 1, 1, 2);
+  const k::Conv2dParams q = k::conv_transpose2d_as_conv2d(t);
+  const auto nx = static_cast<std::size_t>(q.n * q.c_in * q.h_in * q.w_in);
+  const auto nw = static_cast<std::size_t>(q.c_out * q.c_in * q.kh * q.kw);
+  const auto ny = static_cast<std::size_t>(q.n * q.c_out * q.h_out * q.w_out);
+  const auto x = random_vector<T>(nx, next_seed());
+  const auto w = random_vector<T>(nw, next_seed());
+  const auto b = random_vector<T>(static_cast<std::size_t>(q.c_out), next_seed());
+  const auto dy = random_vector<T>(ny, next_seed());
+  std::vector<T> y(ny), dx(nx), dw(nw);
+  k::cpu::conv2d_fprop_im2col_gemm<T>(q, x.data(), w.data(), b.data(), y.data());
+  k::cpu::conv2d_dgrad_gemm_col2im<T>(q, dy.data(), w.data(), dx.data());
+  k::cpu::conv2d_wgrad_im2col_gemm<T>(q, x.data(), dy.data(), dw.data());
+  double ey = 0, edx = 0, edw = 0;
+  kc::set_allow_tf32(false);  // compare the exact path at the fp32 tolerance
+  const std::string orders = for_each_order([&] {
+    DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
+        gdw(nw, nan_value<T>());
+    kc::conv2d_fprop_im2col_gemm<T>(q, gx.get(), gw.get(), gb.get(), gy.get());
+    kc::conv2d_dgrad_gemm_col2im<T>(q, gdy.get(), gw.get(), gdx.get());
+    kc::conv2d_wgrad_im2col_gemm<T>(q, gx.get(), gdy.get(), gdw.get());
+    ey = std::max(ey, scaled_err(gy.download(), y));
+    edx = std::max(edx, scaled_err(gdx.download(), dx));
+    edw = std::max(edw, scaled_err(gdw.download(), dw));
+  });
+  kc::set_allow_tf32(true);
+  const std::string s = conv_str(q) + " (h_out < conv2d_infer's)";
+  const double tl = tol<T>(kc::MathMode::fp32);
+  check_and_record<T>("conv2d_fprop_im2col_gemm", s, orders, ey, tl);
+  check_and_record<T>("conv2d_dgrad_gemm_col2im", s, orders, edx, tl);
+  check_and_record<T>("conv2d_wgrad_im2col_gemm", s, orders, edw, tl);
+}
+
+TEST(CudaConv, CpuNamedEntriesOnSmallerOutput) {
+  GAN_REQUIRE_DEVICE();
+  internal_entries_case<float>();
+  internal_entries_case<double>();
+  k::Conv2dParams bad = conv(2, 4, 6, 6, 3, 3, 3, 1, 1);
+  bad.h_out = 0;
+  std::vector<float> buf(1000, 0.0f);
+  EXPECT_THROW(kc::conv2d_fprop_im2col_gemm<float>(bad, buf.data(), buf.data(), nullptr, buf.data()), k::KernelError);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ void gemm_case(const GemmCase& c, bool ta, bool tb, const kc::IgemmOptions& o) {
   double err = 0;
   const std::string orders = for_each_order([&] {
     DeviceBuffer<T> ga(a), gb(b), gc(c0);
-    kc::gemm<T>(p, ga.get(), gb.get(), gc.get(), o);
+    kc::gemm_with<T>(p, ga.get(), gb.get(), gc.get(), o);
     err = std::max(err, scaled_err(gc.download(), ref));
   });
   const std::string shapes = cat("b", c.batch, " ", c.m, "x", c.n, "x", c.k, ta ? " tA" : "", tb ? " tB" : "",
@@ -147,7 +147,7 @@ TEST(CudaGemm, MisalignedPointersUseScalarLoads) {
   double err = 0;
   const std::string orders = for_each_order([&] {
     DeviceBuffer<float> ga(a, 1), gb(b, 3), gc(256, nan_value<float>(), 1);
-    kc::gemm<float>(p, ga.get(), gb.get(), gc.get(), opts(kc::MathMode::fp32));
+    kc::gemm_with<float>(p, ga.get(), gb.get(), gc.get(), opts(kc::MathMode::fp32));
     err = std::max(err, scaled_err(gc.download(), ref));
   });
   check_and_record<float>("gemm", "16x16x16 misaligned A, B, C (4-byte loads)", orders, err, 1e-5);
@@ -164,6 +164,20 @@ TEST(CudaGemm, BadInputIsRejected) {
   EXPECT_THROW(kc::gemm<float>(p, buf.data(), buf.data(), buf.data()), k::KernelError);
   p.m = 2;
   EXPECT_THROW(kc::gemm<float>(p, nullptr, buf.data(), buf.data()), k::KernelError);
+}
+
+}  // namespace
+}  // namespace gan::cuda_test
+
+namespace gan::cuda_test {
+namespace {
+
+// GAN_KERNEL-style dispatch must resolve (one cuda::gemm per T, CPU signature).
+TEST(CudaGemm, ContractMatchesCpuSignature) {
+  bool cuda = true;
+  const auto f = cuda ? &gan::kernels::cuda::gemm<float> : &gan::kernels::cpu::gemm<float>;
+  const auto g = cuda ? &gan::kernels::cuda::gemm<double> : &gan::kernels::cpu::gemm<double>;
+  EXPECT_TRUE(f != nullptr && g != nullptr);
 }
 
 }  // namespace

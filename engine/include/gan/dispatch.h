@@ -21,11 +21,7 @@
 #include "gan/tensor.h"
 
 #if defined(GAN_HAS_CUDA_KERNELS)
-// (The cast picks the CUDA overload with the CPU launcher's signature when
-// the CUDA side also has overloads with extra options, e.g. gemm.)
-#define GAN_KERNEL(tensor, fn)                                                                              \
-  ((tensor).device().is_cuda() ? static_cast<decltype(&::gan::kernels::cpu::fn)>(&::gan::kernels::cuda::fn) \
-                               : &::gan::kernels::cpu::fn)
+#define GAN_KERNEL(tensor, fn) ((tensor).device().is_cuda() ? &::gan::kernels::cuda::fn : &::gan::kernels::cpu::fn)
 #else
 #define GAN_KERNEL(tensor, fn) (&::gan::kernels::cpu::fn)
 #endif

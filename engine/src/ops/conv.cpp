@@ -42,15 +42,6 @@ void expect_shape(const char* op, const char* what, const Tensor& t, const Shape
   GAN_CHECK(t.shape() == s, op, ": internal ", what, " has shape ", shape_str(t.shape()), ", expected ", shape_str(s));
 }
 
-// The three passes on the tensor's device: the CPU im2col + GEMM algorithms or
-// the CUDA implicit GEMMs (both without the h_out re-check; see the header).
-#if defined(GAN_HAS_CUDA_KERNELS)
-#define GAN_CONV_PASS(t, cpu_fn, cuda_fn) \
-  ((t).device().is_cuda() ? &kernels::cuda::cuda_fn : &kernels::cpu::cpu_fn)
-#else
-#define GAN_CONV_PASS(t, cpu_fn, cuda_fn) (&kernels::cpu::cpu_fn)
-#endif
-
 Tensor conv_dgrad(const Conv2dParams& q, const Tensor& dy, const Tensor& w);
 Tensor conv_wgrad(const Conv2dParams& q, const Tensor& x, const Tensor& dy);
 
@@ -61,7 +52,7 @@ Tensor conv_fwd(const Conv2dParams& q, const Tensor& x, const Tensor& w, const T
   expect_shape(op, "weight", w, w_shape(q));
   Tensor y = empty_like(x, y_shape(q));
   dispatch_float_device(op, x, [&]<class T>() {
-    GAN_CONV_PASS(x, conv2d_fprop_im2col_gemm<T>, conv2d_fprop_unchecked<T>)(
+    GAN_KERNEL(x, conv2d_fprop_im2col_gemm<T>)(
         q, x.data<T>(), w.data<T>(), b.defined() ? b.data<T>() : nullptr, y.data<T>(), stream_of(x));
   });
   autograd::record(y, op, {x, w, b}, [q, x, w, has_b = b.defined()](const Tensor& g) {
@@ -79,7 +70,7 @@ Tensor conv_dgrad(const Conv2dParams& q, const Tensor& dy, const Tensor& w) {
   expect_shape(op, "weight", w, w_shape(q));
   Tensor dx = empty_like(dy, x_shape(q));
   dispatch_float_device(op, dy, [&]<class T>() {
-    GAN_CONV_PASS(dy, conv2d_dgrad_gemm_col2im<T>, conv2d_dgrad_unchecked<T>)(q, dy.data<T>(), w.data<T>(),
+    GAN_KERNEL(dy, conv2d_dgrad_gemm_col2im<T>)(q, dy.data<T>(), w.data<T>(),
                                                                             dx.data<T>(), stream_of(dy));
   });
   autograd::record(dx, op, {dy, w}, [q, dy, w](const Tensor& g) {
@@ -95,7 +86,7 @@ Tensor conv_wgrad(const Conv2dParams& q, const Tensor& x, const Tensor& dy) {
   expect_shape(op, "output gradient", dy, y_shape(q));
   Tensor dw = empty_like(x, w_shape(q));
   dispatch_float_device(op, x, [&]<class T>() {
-    GAN_CONV_PASS(x, conv2d_wgrad_im2col_gemm<T>, conv2d_wgrad_unchecked<T>)(q, x.data<T>(), dy.data<T>(),
+    GAN_KERNEL(x, conv2d_wgrad_im2col_gemm<T>)(q, x.data<T>(), dy.data<T>(),
                                                                            dw.data<T>(), stream_of(x));
   });
   autograd::record(dw, op, {x, dy}, [q, x, dy](const Tensor& g) {

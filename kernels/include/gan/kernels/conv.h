@@ -116,25 +116,41 @@ template <class T>
 void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
                             Stream s = {});
 
+// The passes without the h_out/w_out re-check, under the CPU reference's names
+// and signatures (p must have valid sizes; h_out/w_out may be smaller than
+// conv2d_infer's, as for a transposed conv with out_pad >= stride), so the
+// engine can dispatch them with GAN_KERNEL like the CPU ones. Here they are
+// the implicit GEMM (no im2col buffer) with the default options; the names are
+// kept for the dispatch.
+template <class T>
+void conv2d_fprop_im2col_gemm(const Conv2dParams& p, const T* x, const T* w, const T* bias,
+                              T* y, Stream s = {});
+template <class T>
+void conv2d_dgrad_gemm_col2im(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s = {});
+template <class T>
+void conv2d_wgrad_im2col_gemm(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s = {});
+
 // ---- extended API -------------------------------------------------------------
-// The same passes with explicit IgemmOptions (math mode, tile, split-K).
+// The same passes with explicit IgemmOptions (math mode, tile, split-K). Own
+// names, not overloads: the contract names must stay single functions so
+// that &cuda::conv2d_fprop<T> (the engine's GAN_KERNEL dispatch) resolves.
 template <class T>
-void conv2d_fprop(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y,
+void conv2d_fprop_with(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv2d_dgrad(const Conv2dParams& p, const T* dy, const T* w, T* dx,
+void conv2d_dgrad_with(const Conv2dParams& p, const T* dy, const T* w, T* dx,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv2d_wgrad(const Conv2dParams& p, const T* x, const T* dy, T* dw,
+void conv2d_wgrad_with(const Conv2dParams& p, const T* x, const T* dy, T* dw,
                   const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_fprop(const ConvTranspose2dParams& p, const T* x, const T* w,
+void conv_transpose2d_fprop_with(const ConvTranspose2dParams& p, const T* x, const T* w,
                             const T* bias, T* y, const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_dgrad(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
+void conv_transpose2d_dgrad_with(const ConvTranspose2dParams& p, const T* dy, const T* w, T* dx,
                             const IgemmOptions& opt, Stream s = {});
 template <class T>
-void conv_transpose2d_wgrad(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
+void conv_transpose2d_wgrad_with(const ConvTranspose2dParams& p, const T* x, const T* dy, T* dw,
                             const IgemmOptions& opt, Stream s = {});
 
 // Fused forward, one launch (two with split-K):
@@ -151,18 +167,6 @@ void conv_transpose2d_fprop_fused(const ConvTranspose2dParams& p, const T* x, co
                                   const T* bias, const T* residual, T* y,
                                   const ConvEpilogue& ep, const IgemmOptions& opt,
                                   Stream s = {});
-
-// The three passes without the h_out/w_out re-check, like the CPU
-// *_im2col_gemm algorithms: p must have valid sizes, and h_out/w_out may be
-// smaller than conv2d_infer's (the conv a transposed conv with out_pad >=
-// stride is the adjoint of). The engine's conv ops call these
-// (kernels/cuda/conv2d_unchecked.cu); default options (allow_tf32()).
-template <class T>
-void conv2d_fprop_unchecked(const Conv2dParams& p, const T* x, const T* w, const T* bias, T* y, Stream s = {});
-template <class T>
-void conv2d_dgrad_unchecked(const Conv2dParams& p, const T* dy, const T* w, T* dx, Stream s = {});
-template <class T>
-void conv2d_wgrad_unchecked(const Conv2dParams& p, const T* x, const T* dy, T* dw, Stream s = {});
 
 // The name of the instantiation the runtime selection picks for a pass, e.g.
 // "igemm_fprop_tf32_128x128x32_w64x32_s2_splitk4_ld16b" (tile BMxBNxBK, warp

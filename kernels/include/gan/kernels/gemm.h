@@ -52,9 +52,10 @@ namespace cuda {
 
 template <class T>
 void gemm(const GemmParams& p, const T* a, const T* b, T* c, Stream s = {});
-// With explicit math mode / tile / split-K (split-K slices summed in order).
+// With explicit math mode / tile / split-K (split-K slices summed in order);
+// its own name so that &cuda::gemm<T> stays unambiguous.
 template <class T>
-void gemm(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions& opt,
+void gemm_with(const GemmParams& p, const T* a, const T* b, T* c, const IgemmOptions& opt,
           Stream s = {});
 // The instantiation the selection picks, e.g. "igemm_gemm_nt_fp32_64x64x32_w32x32_s2".
 template <class T>
