@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks that the TF32 implicit-GEMM kernels really use tensor cores: takes the
 # PTX of the kernel files that instantiate igemm_kernel (conv2d.cu, gemm.cu)
-# from the cuda flavour's objects (cuobjdump -ptx; or compiles them with
-# nvcc -ptx for compute_80 when there is no object) and requires, in EVERY entry igemm_kernel<..., kTf32 = true>, a
+# kept by the cuda flavour's object compile (<build>/ptxas/<name>.compute_80.ptx),
+# else from the objects (cuobjdump -ptx), else compiles them with nvcc -ptx for
+# compute_80, and requires, in EVERY entry igemm_kernel<..., kTf32 = true>, a
 # tensor-core MMA on TF32 operands (wmma.mma.sync ... .tf32 or mma.sync ...
 # .tf32), and in no FP32/FP64 entry (kTf32 = false) any MMA. Exits 1 on a
 # violation, 2 when it cannot run.
@@ -30,7 +31,10 @@ for src in ${GAN_PTX_CHECK_SOURCES:-kernels/cuda/conv2d.cu kernels/cuda/gemm.cu}
   # (code=[compute_NN,sm_NN]): take it from there; else compile to PTX.
   obj="$build/kernels/CMakeFiles/gan_kernels.dir/cuda/$name.cu.o"
   cuobjdump="$(dirname "$nvcc")/cuobjdump"
-  if [ -f "$ptx" ] && [ "$ptx" -nt "$src" ] && [ -z "$(find kernels/cuda kernels/include -newer "$ptx" -name '*.*h')" ]; then
+  kept="$build/ptxas/$name.compute_80.ptx"  # kept by the object compile (kernels/cuda/ptxas_capture.sh)
+  if [ -f "$kept" ] && [ "$kept" -nt "$src" ] && [ -z "$(find kernels/cuda kernels/include -newer "$kept" -name '*.*h')" ]; then
+    ptx="$kept"
+  elif [ -f "$ptx" ] && [ "$ptx" -nt "$src" ] && [ -z "$(find kernels/cuda kernels/include -newer "$ptx" -name '*.*h')" ]; then
     :  # up to date with the sources
   elif [ -f "$obj" ] && [ "$obj" -nt "$src" ] && [ -x "$cuobjdump" ] && "$cuobjdump" -ptx "$obj" > "$ptx" 2> /dev/null &&
        grep -q '\.entry' "$ptx"; then

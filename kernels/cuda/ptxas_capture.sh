@@ -18,8 +18,24 @@ if [ -z "$src" ]; then exec "$@"; fi
 mkdir -p "$dir"
 name="$(basename "$src" .cu)"
 tmp="$dir/$name.txt.$$"
-"$@" 2> "$tmp"
+# --keep leaves nvcc's intermediates in keep_<name>/: its PTX per architecture
+# is kept as <name>.compute_NN.ptx when there are several architectures (as
+# in the default sm_80;sm_90; scripts/ptx-mma-check.sh reads it instead
+# of compiling the file again), the rest deleted. A ccache hit compiles
+# nothing and keeps nothing: the check then compiles to PTX itself.
+keep="$dir/keep_$name"  # stable: ccache hashes the argument
+rm -rf "$keep"
+mkdir -p "$keep"
+"$@" --keep --keep-dir "$keep" 2> "$tmp"
 rc=$?
 cat "$tmp" >&2
-if [ $rc -eq 0 ]; then mv -f "$tmp" "$dir/$name.txt"; else rm -f "$tmp"; fi
+if [ $rc -eq 0 ]; then
+  mv -f "$tmp" "$dir/$name.txt"
+  for p in "$keep/$name".compute_*.ptx; do
+    [ -f "$p" ] && mv -f "$p" "$dir/$(basename "$p")"
+  done
+else
+  rm -f "$tmp"
+fi
+rm -rf "$keep"
 exit $rc
