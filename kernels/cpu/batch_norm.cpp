@@ -3,7 +3,9 @@
 // Computes: y = gamma * (x - mean_c) * invstd_c + beta over x viewed as
 // [N, C, HW] (NCHW images; [N, C] with hw = 1), statistics per channel c over
 // the M = N*HW elements of that channel; plus the training backward and the
-// eval forward/backward.
+// eval forward/backward. Both forwards apply p.act (NormActivation: identity,
+// relu, leaky_relu with p.slope) to the double value in the output sweep,
+// before the one rounding to T, so BN -> activation writes y once.
 // Algorithm: one task per channel (parallel_for over C). Two passes over the
 // channel: the mean, then sum (x - mean)^2, both accumulated in double, so the
 // variance does not suffer the cancellation of E[x^2] - E[x]^2 when |mean| is
@@ -36,6 +38,8 @@ void check_params(const char* kernel, const BatchNormParams& p) {
     fail(kernel, "negative size (n=" + std::to_string(p.n) + ", c=" + std::to_string(p.c) +
                      ", hw=" + std::to_string(p.hw) + ")");
   if (!(p.eps >= 0)) fail(kernel, "eps must be >= 0 (got " + std::to_string(p.eps) + ")");
+  if (p.act != NormActivation::identity && p.act != NormActivation::relu && p.act != NormActivation::leaky_relu)
+    fail(kernel, "unknown activation " + std::to_string(static_cast<int>(p.act)));
 }
 
 // Visits the M = N*HW elements of channel c as contiguous runs of hw: f(offset, hw).
@@ -78,7 +82,8 @@ void batch_norm_train_fprop(const BatchNormParams& p, const T* x, const T* gamma
       const double scale = g * invstd;
       for_channel(p, c, [&](int64_t off) {
         for (int64_t j = 0; j < p.hw; ++j)
-          y[off + j] = static_cast<T>((static_cast<double>(x[off + j]) - mean) * scale + b);
+          y[off + j] = static_cast<T>(
+              norm_activate(p.act, p.slope, (static_cast<double>(x[off + j]) - mean) * scale + b));
       });
       if (save_mean != nullptr) save_mean[c] = static_cast<T>(mean);
       if (save_invstd != nullptr) save_invstd[c] = static_cast<T>(invstd);
@@ -113,7 +118,7 @@ void batch_norm_eval_fprop(const BatchNormParams& p, const T* x, const T* gamma,
       const T* xq = x + q * p.hw;
       T* yq = y + q * p.hw;
       for (int64_t j = 0; j < p.hw; ++j)
-        yq[j] = static_cast<T>(static_cast<double>(xq[j]) * scale[c] + shift[c]);
+        yq[j] = static_cast<T>(norm_activate(p.act, p.slope, static_cast<double>(xq[j]) * scale[c] + shift[c]));
     }
   });
 }

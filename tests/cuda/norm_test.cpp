@@ -3,7 +3,8 @@
 // (N, C, HW) shapes including a one-value channel (running_var update refused
 // before any write) and HW = 1000 runs; layer norm forward/backward over
 // M x D rows (warp per row for D <= 1024, block per row above, the column
-// reduction for dgamma/dbeta); with and without affine / optional outputs.
+// reduction for dgamma/dbeta); with and without affine / optional outputs;
+// both batch norm forwards again with the fused relu / leaky_relu(0.2).
 // Outputs start NaN-poisoned, so an element a kernel fails to write shows up.
 #include <vector>
 
@@ -87,6 +88,39 @@ void batch_norm_cases() {
         err_e = std::max(err_e, max_rel_err_scaled(dyb.download(), ye));
       });
       check_and_record<T>("batch_norm_eval_fprop", shapes + " (scaled)", orders, err_e, norm_tol<T>());
+
+      // ---- fused activation: both forwards with relu / leaky_relu(0.2) ----
+      // y starts NaN-poisoned: an unwritten element fails; an element written
+      // without the activation (negative where the reference clamps / scales)
+      // differs from the reference by ~|v| >> tol.
+      for (k::NormActivation act : {k::NormActivation::relu, k::NormActivation::leaky_relu}) {
+        k::BatchNormParams pa = p;
+        pa.act = act;
+        pa.slope = 0.2;
+        const std::string an = act == k::NormActivation::relu ? " relu" : " leaky_relu(0.2)";
+        std::vector<T> ya(n), sma(c), sia(c), rma = rm0, rva = rv0, yea(n);
+        k::cpu::batch_norm_train_fprop<T>(pa, x.data(), g, b, ya.data(), sma.data(), sia.data(),
+                                          running ? rma.data() : nullptr, running ? rva.data() : nullptr);
+        k::cpu::batch_norm_eval_fprop<T>(pa, x.data(), g, b, rm0.data(), rv0.data(), yea.data());
+        double err_ya = 0, err_sa = 0, err_ea = 0;
+        orders = for_each_order([&] {
+          DeviceBuffer<T> dx(x), dg(gamma), db(beta), dyb(n, nan_value<T>()), dm(c, nan_value<T>()),
+              di(c, nan_value<T>()), drm(rm0), drv(rv0), dye(n, nan_value<T>());
+          k::cuda::batch_norm_train_fprop<T>(pa, dx.get(), affine ? dg.get() : nullptr, affine ? db.get() : nullptr,
+                                             dyb.get(), dm.get(), di.get(), running ? drm.get() : nullptr,
+                                             running ? drv.get() : nullptr);
+          err_ya = std::max(err_ya, max_rel_err_scaled(dyb.download(), ya));
+          err_sa = std::max({err_sa, max_rel_err(dm.download(), sma), max_rel_err(di.download(), sia)});
+          if (running) err_sa = std::max({err_sa, max_rel_err(drm.download(), rma), max_rel_err(drv.download(), rva)});
+          DeviceBuffer<T> drm0(rm0), drv0(rv0);
+          k::cuda::batch_norm_eval_fprop<T>(pa, dx.get(), affine ? dg.get() : nullptr, affine ? db.get() : nullptr,
+                                            drm0.get(), drv0.get(), dye.get());
+          err_ea = std::max(err_ea, max_rel_err_scaled(dye.download(), yea));
+        });
+        check_and_record<T>("batch_norm_train_fprop" + an + " y", shapes + " (scaled)", orders, err_ya, norm_tol<T>());
+        check_and_record<T>("batch_norm_train_fprop" + an + " stats", shapes, orders, err_sa, norm_tol<T>());
+        check_and_record<T>("batch_norm_eval_fprop" + an, shapes + " (scaled)", orders, err_ea, norm_tol<T>());
+      }
 
       // ---- backwards: all outputs (affine) / dgamma, dbeta only or dx only (no affine) ----
       for (bool train : {true, false}) {

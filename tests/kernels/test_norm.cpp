@@ -188,6 +188,66 @@ TYPED_TEST(BatchNormTest, EvalForwardUsesRunningStats) {
   }
 }
 
+// Fused activation: each forward with act = relu / leaky_relu(slope) equals the
+// same forward with identity followed by the activation applied by hand. relu
+// is exact (rounding keeps the sign); leaky differs by one rounding of slope*v.
+// Saved and running statistics are those of the pre-activation normalization.
+TYPED_TEST(BatchNormTest, FusedActivationMatchesForwardThenActivation) {
+  using T = TypeParam;
+  std::mt19937 rng(13);
+  for (const BnShape& s : kBnShapes) {
+    SCOPED_TRACE(::testing::Message() << "n=" << s.n << " c=" << s.c << " hw=" << s.hw);
+    const size_t total = static_cast<size_t>(s.n * s.c * s.hw);
+    const auto x = randn<T>(total, rng, 3.0, 2.0);
+    const auto gamma = randn<T>(s.c, rng, 1.0, 0.5), beta = randn<T>(s.c, rng), rm = randn<T>(s.c, rng);
+    std::vector<T> rv(s.c);
+    for (auto& v : rv) v = static_cast<T>(0.2 + std::abs(randn<double>(1, rng)[0]));
+    BatchNormParams p;
+    p.n = s.n, p.c = s.c, p.hw = s.hw, p.eps = 1e-5, p.momentum = 0.1;
+    const bool running = s.n * s.hw >= 2;
+    // References without activation: train (with stats) and eval.
+    auto y0 = poisoned<T>(total), ye0 = poisoned<T>(total);
+    auto m0 = poisoned<T>(s.c), i0 = poisoned<T>(s.c);
+    auto rm0 = rm, rv0 = rv;
+    cpu::batch_norm_train_fprop<T>(p, x.data(), gamma.data(), beta.data(), y0.data(), m0.data(), i0.data(),
+                                   running ? rm0.data() : nullptr, running ? rv0.data() : nullptr);
+    cpu::batch_norm_eval_fprop<T>(p, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), ye0.data());
+    for (NormActivation act : {NormActivation::relu, NormActivation::leaky_relu}) {
+      for (double slope : {0.2, 0.01}) {
+        if (act == NormActivation::relu && slope != 0.2) continue;
+        SCOPED_TRACE(::testing::Message() << "act=" << static_cast<int>(act) << " slope=" << slope);
+        BatchNormParams pa = p;
+        pa.act = act, pa.slope = slope;
+        auto y = poisoned<T>(total), ye = poisoned<T>(total);
+        auto m = poisoned<T>(s.c), is = poisoned<T>(s.c);
+        auto rma = rm, rva = rv;
+        cpu::batch_norm_train_fprop<T>(pa, x.data(), gamma.data(), beta.data(), y.data(), m.data(), is.data(),
+                                       running ? rma.data() : nullptr, running ? rva.data() : nullptr);
+        cpu::batch_norm_eval_fprop<T>(pa, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), ye.data());
+        size_t negatives = 0;
+        for (size_t k = 0; k < total; ++k) {
+          for (auto [out, ref] : {std::pair{y[k], y0[k]}, std::pair{ye[k], ye0[k]}}) {
+            if (ref < 0) ++negatives;
+            if (act == NormActivation::relu) {
+              EXPECT_EQ(out, ref > 0 ? ref : T(0)) << k;
+            } else {
+              const double want = ref > 0 ? double(ref) : slope * double(ref);
+              EXPECT_NEAR(out, want, tol<T>() * (1 + std::abs(want))) << k;
+            }
+          }
+        }
+        EXPECT_GT(negatives, 0u) << "the shape never exercises the negative branch";
+        for (int64_t c = 0; c < s.c; ++c) {
+          EXPECT_EQ(m[c], m0[c]);
+          EXPECT_EQ(is[c], i0[c]);
+          EXPECT_EQ(rma[c], rm0[c]);
+          EXPECT_EQ(rva[c], rv0[c]);
+        }
+      }
+    }
+  }
+}
+
 // Training backward vs central differences of L = sum(dy * y) through the full
 // training forward (the batch statistics depend on x).
 TEST(BatchNormGradTest, TrainBackwardMatchesFiniteDifferences) {

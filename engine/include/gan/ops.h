@@ -165,3 +165,4 @@ inline Tensor operator/(const Tensor& a, double s) { return ops::mul(a, 1.0 / s)
 #include "gan/ops/cond_norm.h"
 #include "gan/ops/style.h"  // IWYU pragma: export (StyleGAN / ProGAN ops)
 #include "gan/ops/attention.h"  // attention (issue #5)
+#include "gan/ops/norm_act.h"  // batch_norm_act: batch norm + fused relu / leaky_relu (issue #4)

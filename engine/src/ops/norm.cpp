@@ -23,6 +23,7 @@
 #include "gan/dispatch.h"
 #include "gan/kernels/norm.h"
 #include "gan/ops.h"
+#include "gan/ops/norm_act.h"
 
 namespace gan::ops {
 
@@ -78,7 +79,19 @@ NormGrads composite_backward(const Tensor& xv, const Tensor& gv, const Tensor& g
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
-  const char* op = "batch_norm";
+  return norm_internal::batch_norm_fused("batch_norm", x, gamma, beta, running_mean, running_var, training,
+                                  kernels::NormActivation::identity, 0.0, momentum, eps);
+}
+
+// batch_norm with the output activation fused into the forward kernel (act =
+// identity is batch_norm itself). Backward: g' = g * act'(y), act' read off the
+// sign of the saved output y (1 where y > 0, else slope; 0 for relu) as a
+// constant tensor dact [x's shape], then exactly batch_norm's backward of g'
+// (kernel, or the composite under create_graph: mul(g, dact) is an engine op,
+// so the second order still flows through g).
+Tensor norm_internal::batch_norm_fused(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                const Tensor& running_mean, const Tensor& running_var, bool training,
+                                kernels::NormActivation act, double slope, double momentum, double eps) {
   check_float(op, x);
   GAN_CHECK(x.dim() >= 2, op, ": expected input [N, C, ...], got ", shape_str(x.shape()));
   const int64_t n = x.size(0), c = x.size(1);
@@ -98,6 +111,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   p.hw = hw;
   p.eps = eps;
   p.momentum = momentum;
+  p.act = act;
+  p.slope = slope;
   // Broadcast shape of per-channel tensors against x: [1, C, 1, ...].
   Shape bshape(static_cast<size_t>(x.dim()), 1);
   bshape[1] = c;
@@ -105,6 +120,14 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
   for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
 
   Tensor y = empty_like(x);
+  // act'(y) as a constant [x's shape] (undefined for identity): 1 where y > 0,
+  // else slope (leaky_relu) / 0 (relu). Computed after the forward kernel.
+  const auto act_grad = [&]() {
+    if (act == kernels::NormActivation::identity) return Tensor();
+    NoGradGuard ng;
+    const double s = act == kernels::NormActivation::leaky_relu ? slope : 0.0;
+    return add(mul(gt(y.detach(), 0.0), 1.0 - s), s);
+  };
   if (training) {
     GAN_CHECK(n * hw > 1, op, ": expected more than 1 value per channel when training, got input ",
               shape_str(x.shape()));
@@ -119,8 +142,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
       const_cast<Tensor&>(running_mean).bump_version();
       const_cast<Tensor&>(running_var).bump_version();
     }
-    autograd::record(y, "batch_norm", {x, gamma, beta},
-                     [x, gamma, beta, save_mean, save_invstd, p, bshape, dims](const Tensor& g) {
+    const Tensor dact = act_grad();
+    autograd::record(y, op, {x, gamma, beta},
+                     [x, gamma, beta, save_mean, save_invstd, p, bshape, dims, dact](const Tensor& g_out) {
+      const Tensor g = dact.defined() ? mul(g_out, dact) : g_out;  // g' = g * act'(y)
       const bool nx = wants(x), ng = wants(gamma), nb = wants(beta);
       if (autograd::grad_enabled()) {  // create_graph: differentiable composite
         const NormGrads r = composite_backward(x, g, gamma.defined() ? gamma.reshape(bshape) : Tensor(), dims, dims,
@@ -153,8 +178,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, cons
     rm_b = running_mean.detach().clone().reshape(bshape);
     invstd_b = rsqrt(add(running_var.detach(), eps)).reshape(bshape);
   }
-  autograd::record(y, "batch_norm_eval", {x, gamma, beta},
-                   [x, gamma, beta, rm_b, invstd_b, bshape, dims, c](const Tensor& g) {
+  const Tensor dact = act_grad();
+  autograd::record(y, act == kernels::NormActivation::identity ? "batch_norm_eval" : "batch_norm_act_eval",
+                   {x, gamma, beta}, [x, gamma, beta, rm_b, invstd_b, bshape, dims, c, dact](const Tensor& g_out) {
+    const Tensor g = dact.defined() ? mul(g_out, dact) : g_out;  // g' = g * act'(y)
     Tensor dx, dgamma, dbeta;
     if (wants(x)) dx = mul(g, gamma.defined() ? mul(gamma.reshape(bshape), invstd_b) : invstd_b);
     if (wants(gamma)) dgamma = sum(mul(g, mul(sub(x, rm_b), invstd_b)), dims).reshape({c});

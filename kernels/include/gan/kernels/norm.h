@@ -12,17 +12,43 @@
 
 namespace gan::kernels {
 
+// Activation fused into the output sweep of the batch norm FORWARDS, so a
+// DCGAN `BN -> ReLU / LeakyReLU(0.2)` layer reads x and writes y once instead
+// of writing the normalized tensor and re-reading it for the activation.
+// Applied in double to v = normalized-and-affine value, then rounded once to T:
+//   identity: y = v;  relu: y = v > 0 ? v : 0;  leaky_relu: y = v > 0 ? v : slope * v.
+// The backwards (batch_norm_*_bprop) are NOT fused: they take dy of the
+// normalized value, i.e. the caller multiplies by act'(y) first (for slope > 0
+// and relu, act' is read off the sign of y: 1 where y > 0, else slope / 0).
+enum class NormActivation { identity, relu, leaky_relu };
+
 // Batch norm over x viewed as [N, C, HW] (NCHW images, or [N, C] with hw = 1):
 // statistics per channel c over the N*HW elements of that channel.
 struct BatchNormParams {
   int64_t n = 0, c = 0, hw = 1;
   double eps = 1e-5;
   double momentum = 0.1;  // running = (1 - momentum) * running + momentum * batch
+  NormActivation act = NormActivation::identity;  // output activation of the forwards (see above)
+  double slope = 0.2;                             // negative slope of leaky_relu (ignored otherwise)
 };
+
+// act(v) in double, as the forwards apply it (shared by CPU and CUDA code, so
+// both round the same double to T).
+#if defined(__CUDACC__)
+#define GAN_NORM_ACT_HD __host__ __device__ __forceinline__
+#else
+#define GAN_NORM_ACT_HD inline
+#endif
+GAN_NORM_ACT_HD double norm_activate(NormActivation act, double slope, double v) {
+  if (act == NormActivation::identity || v > 0) return v;
+  return act == NormActivation::relu ? 0.0 : slope * v;
+}
 
 namespace cpu {
 
-// Training: y = gamma * (x - mean) * invstd + beta with the batch statistics.
+// Training: y = act(gamma * (x - mean) * invstd + beta) with the batch statistics
+// (act = p.act, identity by default; save_* / running_* are those of the
+// pre-activation normalization).
 // x, y [N, C, HW]; gamma, beta [C] or nullptr (= 1 / 0).
 // Writes save_mean[C], save_invstd[C] = 1/sqrt(biased var + eps) (either may be
 // nullptr to skip). If running_mean / running_var [C] are non-null they are
@@ -32,7 +58,7 @@ template <class T>
 void batch_norm_train_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta, T* y,
                             T* save_mean, T* save_invstd, T* running_mean, T* running_var, Stream s = {});
 
-// Inference: y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+// Inference: y = act(gamma * (x - running_mean) / sqrt(running_var + eps) + beta).
 template <class T>
 void batch_norm_eval_fprop(const BatchNormParams& p, const T* x, const T* gamma, const T* beta,
                            const T* running_mean, const T* running_var, T* y, Stream s = {});
