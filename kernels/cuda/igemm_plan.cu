@@ -1,6 +1,7 @@
 // Host side of the implicit-GEMM runtime selection (igemm_core.cuh): the
-// process-wide TF32 switch, the SM count the selection aims at, plan names
-// and the extent checks. No kernels in this file.
+// SM count the selection aims at, plan names and the extent checks. No
+// kernels in this file. (The process-wide TF32 switch is in
+// kernels/cpu/math_mode.cpp: declared in every flavour, so defined in every one.)
 #include <gan/kernels/portable.h>
 
 #include <atomic>
@@ -10,15 +11,6 @@
 #include "igemm_core.cuh"
 
 namespace gan::kernels::cuda {
-namespace {
-
-std::atomic<bool> g_allow_tf32{true};
-
-}  // namespace
-
-void set_allow_tf32(bool allow) { g_allow_tf32.store(allow, std::memory_order_relaxed); }
-bool allow_tf32() { return g_allow_tf32.load(std::memory_order_relaxed); }
-
 IgemmOptions default_igemm_options() {
   IgemmOptions o;
   o.math = allow_tf32() ? MathMode::tf32 : MathMode::fp32;
