@@ -1,5 +1,6 @@
-// `gan sample` (checkpoint -> PNG grid or individual PNGs, with truncation) and
-// `gan interpolate` (latent walk between seeds -> PNG strip).
+// `gan sample` (checkpoint -> PNG grid or individual PNGs, with truncation; a
+// chosen class or one class per row for conditional systems) and `gan
+// interpolate` (latent walk between seeds -> PNG strip), for every system.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -7,41 +8,42 @@
 #include "commands.h"
 #include "gan/autograd.h"
 #include "gan/io/png.h"
-#include "gan/models/trainer.h"
+#include "gan/models/trained.h"
 #include "gan/ops.h"
 
 namespace gan::cli {
 
 namespace {
 
-// Truncation trick (Brock et al. 2019, BigGAN): entries with |z| > t are redrawn
-// until they fall inside, i.e. a normal truncated to [-t, t]. t <= 0: no truncation.
-Tensor sample_noise(int64_t n, int64_t z_dim, double t, Generator& gen) {
-  Tensor z = Tensor::randn({n, z_dim}, gen);
-  if (t <= 0) return z;
+// Truncation trick (Brock et al. 2019, BigGAN): entries of z [N, z_dim] with
+// |z| > t are redrawn until they fall inside, i.e. a normal truncated to
+// [-t, t]. t <= 0: no truncation.
+void truncate_noise(Tensor& z, double t, Generator& gen) {
+  if (t <= 0) return;
   GAN_CHECK(t >= 0.05, "--truncation ", t, " is too small (use >= 0.05, or 0 to disable)");
   float* p = z.data<float>();
   for (int64_t i = 0; i < z.numel(); ++i) {
     while (std::abs(p[i]) > t) p[i] = static_cast<float>(Tensor::randn({1}, gen).item());
   }
-  return z;
 }
 
 struct SampleArgs {
   std::string checkpoint, out = "samples.png", individual;
-  int64_t n = 64, nrow = 0;
+  int64_t n = 64, nrow = 0, klass = -1;
   uint64_t seed = 0;
   double truncation = 0;
   bool no_ema = false;
 };
 
 void run_sample(const SampleArgs& a) {
-  models::TrainerConfig cfg;
-  auto G = models::load_generator(a.checkpoint, !a.no_ema, &cfg);
+  const models::TrainedGenerator t = models::load_trained_generator(a.checkpoint, !a.no_ema);
   Generator gen(a.seed);
-  const Tensor z = sample_noise(a.n, cfg.z_dim, a.truncation, gen);
-  NoGradGuard ng;
-  const Tensor images = (*G)(z);
+  // A conditional system without --class: one class per grid row.
+  models::Latent latent = a.klass < 0 && t.conditional() && a.individual.empty()
+                              ? models::grid_latent(*t.system, a.n, a.nrow, gen, Device::cpu())
+                              : t.sample_latent(a.n, gen, a.klass);
+  truncate_noise(latent.z, a.truncation, gen);
+  const Tensor images = t.generate(latent);
   if (!a.individual.empty()) {
     std::filesystem::create_directories(a.individual);
     for (int64_t i = 0; i < a.n; ++i) {
@@ -59,7 +61,7 @@ void run_sample(const SampleArgs& a) {
 struct InterpolateArgs {
   std::string checkpoint, out = "interpolation.png";
   std::vector<uint64_t> seeds;
-  int64_t frames = 8;
+  int64_t frames = 8, klass = -1;
   bool slerp = false, no_ema = false;
 };
 
@@ -75,24 +77,30 @@ Tensor slerp(const Tensor& a, const Tensor& b, double t) {
 void run_interpolate(const InterpolateArgs& a) {
   GAN_CHECK(a.seeds.size() >= 2, "interpolate: --seeds needs at least two seeds, got ", a.seeds.size());
   GAN_CHECK(a.frames >= 2, "interpolate: --frames must be at least 2, got ", a.frames);
-  models::TrainerConfig cfg;
-  auto G = models::load_generator(a.checkpoint, !a.no_ema, &cfg);
+  const models::TrainedGenerator tg = models::load_trained_generator(a.checkpoint, !a.no_ema);
   NoGradGuard ng;
-  std::vector<Tensor> zs;
+  // One latent per seed (its z walks; a conditional system keeps the class,
+  // --class or the first seed's, along the whole strip).
+  std::vector<models::Latent> ls;
   for (uint64_t s : a.seeds) {
     Generator gen(s);
-    zs.push_back(Tensor::randn({1, cfg.z_dim}, gen));
+    ls.push_back(tg.sample_latent(1, gen, a.klass));
   }
   std::vector<Tensor> path;
-  for (size_t k = 0; k + 1 < zs.size(); ++k) {
+  for (size_t k = 0; k + 1 < ls.size(); ++k) {
     for (int64_t f = 0; f < a.frames; ++f) {
       const double t = static_cast<double>(f) / static_cast<double>(a.frames - 1);
-      path.push_back(a.slerp ? slerp(zs[k], zs[k + 1], t) : zs[k] * (1 - t) + zs[k + 1] * t);
+      const Tensor &za = ls[k].z, &zb = ls[k + 1].z;
+      path.push_back(a.slerp ? slerp(za, zb, t) : za * (1 - t) + zb * t);
     }
   }
-  const Tensor images = (*G)(ops::cat(path, 0));
+  models::Latent walk = ls[0];
+  walk.z = ops::cat(path, 0);
+  if (walk.y.defined()) walk.y = ops::cat(std::vector<Tensor>(path.size(), ls[0].y), 0);
+  if (walk.c.defined()) walk.c = ops::cat(std::vector<Tensor>(path.size(), ls[0].c), 0);
+  const Tensor images = tg.generate(walk);
   io::write_png(a.out, models::make_image_grid(images, a.frames));
-  std::printf("wrote %zu rows of %lld frames to %s\n", zs.size() - 1, static_cast<long long>(a.frames), a.out.c_str());
+  std::printf("wrote %zu rows of %lld frames to %s\n", ls.size() - 1, static_cast<long long>(a.frames), a.out.c_str());
 }
 
 }  // namespace
@@ -102,7 +110,8 @@ void add_sample_command(CLI::App& app) {
   cmd->footer(
       "Examples:\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png --n 64\n"
-      "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --individual out/ --n 16 --truncation 1.0");
+      "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --individual out/ --n 16 --truncation 1.0\n"
+      "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16");
   auto a = std::make_shared<SampleArgs>();
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint written by gan train")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--out", a->out, "PNG grid to write")->capture_default_str();
@@ -111,6 +120,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--nrow", a->nrow, "Images per grid row (0: square)")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the latent noise")->capture_default_str();
   cmd->add_option("--truncation", a->truncation, "Redraw latents with |z| > t (0: off)")->capture_default_str();
+  cmd->add_option("--class", a->klass,
+                  "Conditional systems: every sample of this class (default: one class per grid row)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
   cmd->callback([a] { run_sample(*a); });
 }
@@ -124,6 +135,7 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--frames", a->frames, "Frames between consecutive seeds (inclusive)")->capture_default_str();
   cmd->add_option("-o,--out", a->out, "PNG to write")->capture_default_str();
   cmd->add_flag("--slerp", a->slerp, "Spherical instead of linear interpolation");
+  cmd->add_option("--class", a->klass, "Conditional systems: the class of the whole strip (default: the first seed's)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
   cmd->callback([a] { run_interpolate(*a); });
 }

@@ -47,13 +47,18 @@ void run_train(const TrainArgs& a) {
   ensure_writable_dir(cfg.out_dir);
 
   models::Trainer trainer(cfg);
-  if (!a.resume.empty()) {
+  if (a.resume == "auto" && !std::filesystem::exists(trainer.checkpoint_path())) {
+    // Nothing to continue: a first run with --resume auto is a fresh run (an
+    // explicit --resume PATH that does not exist stays an error).
+    std::printf("--resume auto: no checkpoint at %s: starting a fresh run\n", trainer.checkpoint_path().c_str());
+  } else if (!a.resume.empty()) {
     const std::string path = a.resume == "auto" ? trainer.checkpoint_path() : a.resume;
     trainer.resume(path);
     std::printf("resumed from %s at step %lld\n", path.c_str(), static_cast<long long>(trainer.current_step()));
   }
   trainer.write_config_json(cfg.out_dir + "/config.json");
-  std::printf("gan train: %s, %lld steps of batch %lld, loss %s, seed %llu -> %s\n", cfg.dataset.c_str(),
+  std::printf("gan train: system %s on %s, %lld steps of batch %lld, loss %s, seed %llu -> %s\n",
+              cfg.system.c_str(), cfg.dataset.c_str(),
               static_cast<long long>(cfg.steps), static_cast<long long>(cfg.batch),
               models::loss_kind_name(cfg.loss), static_cast<unsigned long long>(cfg.seed), cfg.out_dir.c_str());
   std::fflush(stdout);
@@ -94,11 +99,11 @@ void add_train_command(CLI::App& app) {
       "  gan train --config configs/dcgan-fmnist.toml\n"
       "  gan train --config configs/dcgan-fmnist.toml --set steps=500 --set out_dir=runs/short\n"
       "  gan train --config configs/dcgan-fmnist.toml --resume auto     # continue runs/dcgan exactly\n"
-      "Keys: " + [] {
+      "Run keys: " + [] {
         std::string k;
         for (const auto& key : models::config_keys()) k += (k.empty() ? "" : ", ") + key;
         return k;
-      }());
+      }() + "\nEach system's own keys: gan systems");
   auto a = std::make_shared<TrainArgs>();
   cmd->add_option("-c,--config", a->config, "TOML or JSON config file")->check(CLI::ExistingFile);
   cmd->add_option("-s,--set", a->sets, "Override a config key: key=value (repeatable)");

@@ -10,5 +10,6 @@ void add_demo_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_interpolate_command(CLI::App& app);
+void add_systems_command(CLI::App& app);
 
 }  // namespace gan::cli

@@ -33,21 +33,41 @@ std::string scalar_text(const std::string& path, const std::string& key, const t
                              " value; expected a string, number or boolean"));
 }
 
+// Tables: [system] (name = the GAN system), [<system name>] (its own keys,
+// set as "<system>.<key>"), and any other table, which only groups run keys.
 void apply_table(const std::string& path, const toml::table& table, const std::string& where,
                  models::TrainerConfig& cfg) {
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (auto sub = node.as_table()) {
       GAN_CHECK(where.empty(), "config: ", path, ": table [", where, ".", key, "] is nested too deeply");
+      if (key == "system") continue;  // read first, by load_config_file
       apply_table(path, *sub, key, cfg);
       continue;
     }
     const std::string shown = where.empty() ? key : where + "." + key;
+    const std::string target = where == cfg.system ? where + "." + key : key;
     try {
-      models::set_config_value(cfg, key, scalar_text(path, shown, node));
+      models::set_config_value(cfg, target, scalar_text(path, shown, node));
     } catch (const Error& e) {
       const auto& src = node.source().begin;
       throw Error(detail::concat("config: ", path, ":", src.line, ": key '", shown, "': ", e.what()));
+    }
+  }
+}
+
+// [system] name = "..." first: it decides which table is the system's own.
+void apply_system_table(const std::string& path, const toml::table& table, models::TrainerConfig& cfg) {
+  const toml::table* sys = table["system"].as_table();
+  if (!sys) return;
+  for (const auto& [k, node] : *sys) {
+    const auto& src = node.source().begin;
+    GAN_CHECK(k.str() == "name", "config: ", path, ":", src.line, ": key 'system.", k.str(),
+              "': unknown key in table [system] (its key: name)");
+    try {
+      models::set_config_value(cfg, "system", scalar_text(path, "system.name", node));
+    } catch (const Error& e) {
+      throw Error(detail::concat("config: ", path, ":", src.line, ": key 'system.name': ", e.what()));
     }
   }
 }
@@ -74,6 +94,7 @@ void load_config_file(const std::string& path, models::TrainerConfig& cfg) {
     const auto& src = e.source().begin;
     throw Error(detail::concat("config: ", path, ":", src.line, ":", src.column, ": ", e.description()));
   }
+  apply_system_table(path, table, cfg);
   apply_table(path, table, "", cfg);
 }
 

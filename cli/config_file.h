@@ -9,8 +9,9 @@
 namespace gan::cli {
 
 // Reads a .toml or .json file into `cfg` (keys not in the file keep their value).
-// TOML tables only group keys ([model], [optim], ...): the key inside must be a
-// TrainerConfig key. Unknown keys, wrong value types and parse errors name the
+// TOML: [system] name = "acgan" selects the GAN system; the table named after
+// it ([acgan]) holds the system's own keys; other tables only group run keys
+// ([data], [optim], ...), each of which must be a TrainerConfig key. Unknown keys, wrong value types and parse errors name the
 // file, the key and (for TOML syntax errors) the line and column.
 void load_config_file(const std::string& path, models::TrainerConfig& cfg);
 

@@ -11,10 +11,11 @@ int main(int argc, char** argv) {
   app.footer(
       "Examples:\n  gan train --config configs/dcgan-fmnist.toml\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png\n"
-      "  gan info\n  gan demo ring --out runs/ring --steps 4000");
+      "  gan systems\n  gan info\n  gan demo ring --out runs/ring --steps 4000");
   gan::cli::add_train_command(app);
   gan::cli::add_sample_command(app);
   gan::cli::add_interpolate_command(app);
+  gan::cli::add_systems_command(app);
   gan::cli::add_info_command(app);
   gan::cli::add_demo_command(app);
   try {

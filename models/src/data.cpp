@@ -59,6 +59,7 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
     GAN_CHECK(lab.shape[0] == n_file, "dataset: ", labels_path, " has ", lab.shape[0], " labels but ", images_path,
               " has ", n_file, " images");
     std::vector<int64_t> v(lab.data.begin(), lab.data.begin() + n);
+    d.num_classes = 1 + *std::max_element(v.begin(), v.end());  // u8 labels: at most 256 classes
     d.labels = Tensor::from_data({n}, v);
   }
   return d;
@@ -112,45 +113,85 @@ Tensor image_to_tensor(const io::Image& img, int64_t channels) {
 
 }  // namespace
 
+namespace {
+
+// The image files of one folder (not recursive), sorted by name; JPEGs are
+// rejected by name (this build reads PNG only).
+std::vector<std::filesystem::path> png_files(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    const std::string ext = lower_ext(e.path());
+    GAN_CHECK(ext != ".jpg" && ext != ".jpeg", "image folder ", dir.string(), ": ", e.path().string(),
+              " is a JPEG; this build reads PNG only (convert it, e.g. with ImageMagick)");
+    if (ext == ".png") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+Tensor load_png_as_tensor(const std::filesystem::path& f, int64_t size, int64_t channels) {
+  io::Image img;
+  try {
+    img = io::read_png(f.string());
+  } catch (const io::FormatError& e) {
+    throw Error(std::string("image folder: ") + e.what());
+  }
+  Tensor t = image_to_tensor(img, channels);
+  if (img.height != size || img.width != size) t = ops::clamp(ops::upsample_bilinear2d(t, size, size), -1.0, 1.0);
+  return t;
+}
+
+}  // namespace
+
 Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels, int64_t limit) {
   namespace fs = std::filesystem;
   GAN_CHECK(channels == 1 || channels == 3, "image folder ", dir, ": channels must be 1 or 3, got ", channels);
   GAN_CHECK(size > 0, "image folder ", dir, ": size must be > 0, got ", size);
   GAN_CHECK(fs::is_directory(dir), "image folder ", dir, ": no such directory");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    const std::string ext = lower_ext(e.path());
-    GAN_CHECK(ext != ".jpg" && ext != ".jpeg", "image folder ", dir, ": ", e.path().string(),
-              " is a JPEG; this build reads PNG only (convert it, e.g. with ImageMagick)");
-    if (ext == ".png") files.push_back(e.path());
+  // Images directly in the folder: unlabelled. Otherwise one subfolder per
+  // class (sorted folder names are the classes 0, 1, ...), as torchvision's ImageFolder.
+  std::vector<fs::path> files = png_files(dir);
+  std::vector<int64_t> labels;
+  Dataset d;
+  if (files.empty()) {
+    std::vector<fs::path> classes;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.is_directory()) classes.push_back(e.path());
+    std::sort(classes.begin(), classes.end());
+    for (const fs::path& c : classes) {
+      const std::vector<fs::path> f = png_files(c);
+      GAN_CHECK(!f.empty(), "image folder ", dir, ": class folder ", c.filename().string(), " has no .png files");
+      d.class_names.push_back(c.filename().string());
+      for (const fs::path& p : f) {
+        files.push_back(p);
+        labels.push_back(static_cast<int64_t>(d.class_names.size()) - 1);
+      }
+    }
   }
-  GAN_CHECK(!files.empty(), "image folder ", dir, ": no .png files");
-  std::sort(files.begin(), files.end());
-  if (limit > 0 && static_cast<int64_t>(files.size()) > limit) files.resize(static_cast<size_t>(limit));
+  GAN_CHECK(!files.empty(), "image folder ", dir, ": no .png files (and no class subfolders holding some)");
+  if (limit > 0 && static_cast<int64_t>(files.size()) > limit) {
+    files.resize(static_cast<size_t>(limit));
+    if (!labels.empty()) labels.resize(static_cast<size_t>(limit));
+  }
 
   NoGradGuard ng;
   std::vector<Tensor> images;
-  for (const auto& f : files) {
-    io::Image img;
-    try {
-      img = io::read_png(f.string());
-    } catch (const io::FormatError& e) {
-      throw Error(std::string("image folder: ") + e.what());
-    }
-    Tensor t = image_to_tensor(img, channels);
-    if (img.height != size || img.width != size) t = ops::clamp(ops::upsample_bilinear2d(t, size, size), -1.0, 1.0);
-    images.push_back(t);
-  }
-  Dataset d;
+  for (const auto& f : files) images.push_back(load_png_as_tensor(f, size, channels));
   d.source = dir;
   d.images = ops::cat(images, 0);
+  if (!labels.empty()) {
+    d.num_classes = static_cast<int64_t>(d.class_names.size());
+    d.labels = Tensor::from_data({static_cast<int64_t>(labels.size())}, labels);
+  }
   return d;
 }
 
-Dataset load_dataset(const std::string& path, int64_t size, int64_t channels, int64_t limit) {
+Dataset load_dataset(const std::string& path, int64_t size, int64_t channels, int64_t limit,
+                     const std::string& labels_path) {
   if (std::filesystem::is_directory(path)) return load_image_folder(path, size, channels, limit);
-  Dataset d = load_idx_dataset(path, "", limit);
+  Dataset d = load_idx_dataset(path, labels_path, limit);
   GAN_CHECK(d.channels() == channels, "dataset ", path, " has ", d.channels(), " channel(s), expected ", channels);
   return resize_dataset(d, size);
 }

@@ -2,6 +2,8 @@
 // regularizers (WGAN-GP, R1) that differentiate D's input gradient again.
 #include "gan/models/losses.h"
 
+#include <vector>
+
 #include "gan/autograd.h"
 #include "gan/ops.h"
 
@@ -83,7 +85,7 @@ void clip_weights(nn::Module& module, double c) {
 namespace {
 
 // d(sum D(x))/dx with its own graph: [N, ...] like x.
-Tensor input_gradient(nn::Module& D, const Tensor& x) {
+Tensor input_gradient(const Critic& D, const Tensor& x) {
   autograd::EnableGradGuard eg(true);
   const Tensor out = D(x);
   autograd::GradOptions o;
@@ -97,6 +99,14 @@ Tensor per_sample_sq_norm(const Tensor& g) { return ops::sum(ops::square(g.flatt
 }  // namespace
 
 Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen) {
+  return gradient_penalty([&D](const Tensor& x) { return D(x); }, real, fake, gen);
+}
+
+Tensor r1_penalty(nn::Module& D, const Tensor& real) {
+  return r1_penalty([&D](const Tensor& x) { return D(x); }, real);
+}
+
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen) {
   GAN_CHECK(real.shape() == fake.shape() && real.dim() >= 2, "gradient_penalty: real ", shape_str(real.shape()),
             " and fake ", shape_str(fake.shape()), " must have one shape [N, ...]");
   Shape eshape(static_cast<size_t>(real.dim()), 1);
@@ -114,11 +124,36 @@ Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, G
   return mean(ops::square(norm - 1.0));
 }
 
-Tensor r1_penalty(nn::Module& D, const Tensor& real) {
+Tensor r1_penalty(const Critic& D, const Tensor& real) {
   GAN_CHECK(real.dim() >= 2, "r1_penalty: expected real [N, ...], got ", shape_str(real.shape()));
   Tensor x = real.detach();  // a new leaf sharing real's storage
   x.requires_grad_(true);
   return mean(per_sample_sq_norm(input_gradient(D, x)));
+}
+
+Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_t* count) {
+  GAN_CHECK(logits.dim() == 2 && labels.dim() == 1 && labels.size(0) == logits.size(0) && labels.dtype() == DType::i64,
+            "labelled_cross_entropy: logits ", shape_str(logits.shape()), " and labels ", shape_str(labels.shape()),
+            " must be [N, K] and [N] i64");
+  const Tensor host = labels.device().is_cpu() ? labels : labels.to(Device::cpu());
+  const int64_t* l = host.data<int64_t>();
+  std::vector<int64_t> rows;
+  for (int64_t i = 0; i < host.numel(); ++i) {
+    GAN_CHECK(l[i] < logits.size(1), "labelled_cross_entropy: label ", l[i], " at row ", i, " is out of range for ",
+              logits.size(1), " classes");
+    if (l[i] >= 0) rows.push_back(i);
+  }
+  if (count) *count = static_cast<int64_t>(rows.size());
+  if (rows.empty()) return ops::sum(logits) * 0.0;  // keeps the graph's device and dtype
+  if (static_cast<int64_t>(rows.size()) == logits.size(0)) return ops::cross_entropy(logits, labels);
+  const Tensor idx = Tensor::from_data({static_cast<int64_t>(rows.size())}, rows).to(logits.device());
+  return ops::cross_entropy(ops::index_select0(logits, idx), ops::index_select0(labels, idx));
+}
+
+Tensor logsumexp_rows(const Tensor& x) {
+  GAN_CHECK(x.dim() == 2, "logsumexp_rows: expected [N, K], got ", shape_str(x.shape()));
+  const Tensor m = ops::max(x, {1}, true).detach();  // [N, 1], a constant shift
+  return (ops::log(ops::sum(ops::exp(x - m), {1})) + m.reshape({x.size(0)}));
 }
 
 }  // namespace gan::models

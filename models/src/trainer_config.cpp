@@ -1,5 +1,6 @@
-// TrainerConfig as text: one table of fields drives --set-style assignment,
-// JSON out (the resolved config of a run, checkpoint metadata) and JSON in.
+// TrainerConfig as text: one table of run fields drives --set-style
+// assignment, JSON out (the resolved config of a run, checkpoint metadata) and
+// JSON in; the system's own keys go to its SystemOptions table (options.h).
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "gan/models/trainer.h"
 
 #include "gan/cuda/runtime.h"
+#include "gan/models/registry.h"
 
 namespace gan::models {
 
@@ -61,13 +63,18 @@ struct Field {
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> f = {
+      Field{"system",
+            [](TrainerConfig& c, const std::string& v) {
+              c.system_options = default_options(v);  // unknown names list the known ones
+              c.system = v;
+            },
+            [](const TrainerConfig& c) { return Json(c.system); }},
       GAN_STRING_FIELD(dataset),
+      GAN_STRING_FIELD(labels),
+      GAN_INT_FIELD(labels_per_class),
       GAN_INT_FIELD(dataset_limit),
       GAN_INT_FIELD(image_size),
       GAN_INT_FIELD(channels),
-      GAN_INT_FIELD(z_dim),
-      GAN_INT_FIELD(features_g),
-      GAN_INT_FIELD(features_d),
       Field{"loss", [](TrainerConfig& c, const std::string& v) { c.loss = parse_loss_kind(v); },
             [](const TrainerConfig& c) { return Json(loss_kind_name(c.loss)); }},
       GAN_INT_FIELD(n_critic),
@@ -89,6 +96,7 @@ const std::vector<Field>& fields() {
       GAN_INT_FIELD(sample_every),
       GAN_INT_FIELD(sample_count),
       GAN_INT_FIELD(log_every),
+      GAN_INT_FIELD(eval_every),
       GAN_STRING_FIELD(out_dir),
   };
   return f;
@@ -104,7 +112,14 @@ std::string joined_keys() {
   return s;
 }
 
+// Sets a system key, naming the table in errors.
+void set_system_value(TrainerConfig& cfg, const std::string& key, const std::string& value) {
+  cfg.system_options.set(key, value);
+}
+
 }  // namespace
+
+TrainerConfig::TrainerConfig() : system(default_system_name()), system_options(default_options(system)) {}
 
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = [] {
@@ -116,6 +131,14 @@ const std::vector<std::string>& config_keys() {
 }
 
 void set_config_value(TrainerConfig& cfg, const std::string& key, const std::string& value) {
+  // "table.key": a key of the system's own table.
+  if (const auto dot = key.find('.'); dot != std::string::npos) {
+    const std::string table = key.substr(0, dot);
+    GAN_CHECK(table == cfg.system, "config key '", key, "': table [", table, "] is not this run's system ('",
+              cfg.system, "'; set system = \"", table, "\" to use its keys)");
+    set_system_value(cfg, key.substr(dot + 1), value);
+    return;
+  }
   for (const Field& f : fields()) {
     if (key != f.key) continue;
     try {
@@ -127,7 +150,9 @@ void set_config_value(TrainerConfig& cfg, const std::string& key, const std::str
     }
     return;
   }
-  throw Error("unknown config key '" + key + "' (known keys: " + joined_keys() + ")");
+  if (cfg.system_options.has(key)) return set_system_value(cfg, key, value);
+  throw Error("unknown config key '" + key + "' (run keys: " + joined_keys() + "; keys of [" + cfg.system +
+              "]: " + cfg.system_options.key_list() + ")");
 }
 
 void validate_config(const TrainerConfig& c) {
@@ -139,9 +164,9 @@ void validate_config(const TrainerConfig& c) {
   need(c.image_size == 28 || c.image_size == 32 || c.image_size == 64, "image_size",
        "must be 28, 32 or 64, got " + std::to_string(c.image_size));
   need(c.channels >= 1, "channels", "must be >= 1, got " + std::to_string(c.channels));
-  need(c.z_dim >= 1, "z_dim", "must be >= 1, got " + std::to_string(c.z_dim));
-  need(c.features_g >= 1, "features_g", "must be >= 1, got " + std::to_string(c.features_g));
-  need(c.features_d >= 1, "features_d", "must be >= 1, got " + std::to_string(c.features_d));
+  need(!c.labels.empty(), "labels", "must be a path, 'auto' or 'none'");
+  need(c.labels_per_class >= 0, "labels_per_class", "must be >= 0 (0 keeps every label)");
+  need(c.system_options.table() == c.system, "system", "options are of table [" + c.system_options.table() + "]");
   need(c.n_critic >= 1, "n_critic", "must be >= 1, got " + std::to_string(c.n_critic));
   need(c.gp_weight >= 0, "gp_weight", "must be >= 0");
   need(c.r1_weight >= 0, "r1_weight", "must be >= 0");
@@ -159,6 +184,7 @@ void validate_config(const TrainerConfig& c) {
   need(c.sample_every >= 0, "sample_every", "must be >= 0 (0 disables)");
   need(c.sample_count >= 1, "sample_count", "must be >= 1");
   need(c.log_every >= 0, "log_every", "must be >= 0 (0 disables)");
+  need(c.eval_every >= 0, "eval_every", "must be >= 0 (0 disables)");
   need(!c.out_dir.empty(), "out_dir", "must not be empty");
   resolve_device(c.device);  // names the key when the device is unusable here
 }
@@ -186,6 +212,18 @@ Device resolve_device(const std::string& device) {
 std::string config_to_json(const TrainerConfig& cfg, int indent) {
   Json j = Json::object();
   for (const Field& f : fields()) j[f.key] = f.get(cfg);
+  Json table = Json::object();
+  const SystemOptions& o = cfg.system_options;
+  for (size_t i = 0; i < o.specs().size(); ++i) {
+    const std::string& v = o.values()[i];
+    switch (o.specs()[i].type) {
+      case OptionType::integer: table[o.specs()[i].key] = std::stoll(v); break;
+      case OptionType::number: table[o.specs()[i].key] = std::stod(v); break;
+      case OptionType::boolean: table[o.specs()[i].key] = v == "true"; break;
+      case OptionType::string: table[o.specs()[i].key] = v; break;
+    }
+  }
+  j[cfg.system] = table;
   return j.dump(indent);
 }
 
@@ -198,15 +236,35 @@ TrainerConfig config_from_json(const std::string& text) {
   }
   GAN_CHECK(j.is_object(), "config JSON: expected an object");
   TrainerConfig cfg;
+  // The system first: it decides which table and plain keys are its own.
+  if (j.contains("system")) {
+    GAN_CHECK(j["system"].is_string(), "config key 'system': expected a string");
+    set_config_value(cfg, "system", j["system"].get<std::string>());
+  }
+  auto as_text = [](const std::string& key, const Json& v) {
+    GAN_CHECK(v.is_string() || v.is_number() || v.is_boolean(), "config key '", key,
+              "': expected a string, number or boolean");
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
   for (const auto& [key, v] : j.items()) {
-    GAN_CHECK(v.is_string() || v.is_number(), "config key '", key, "': expected a string or a number");
-    set_config_value(cfg, key, v.is_string() ? v.get<std::string>() : v.dump());
+    if (key == "system") continue;
+    if (v.is_object()) {
+      for (const auto& [k, sv] : v.items()) set_config_value(cfg, key + "." + k, as_text(key + "." + k, sv));
+      continue;
+    }
+    set_config_value(cfg, key, as_text(key, v));
   }
   return cfg;
 }
 
-DcganOptions dcgan_options(const TrainerConfig& cfg) {
-  return DcganOptions{cfg.image_size, cfg.channels, cfg.z_dim, cfg.features_g, cfg.features_d};
+std::unique_ptr<GanSystem> make_system(const TrainerConfig& cfg, int64_t num_classes) {
+  SystemSetup setup;
+  setup.image_size = cfg.image_size;
+  setup.channels = cfg.channels;
+  setup.num_classes = num_classes;
+  setup.loss = cfg.loss;
+  setup.options = cfg.system_options;
+  return make_system(cfg.system, std::move(setup));
 }
 
 }  // namespace gan::models

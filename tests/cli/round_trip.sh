@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# train 4 steps -> resume to 6 -> sample (grid, individual, truncated) -> interpolate,
+# train 4 steps (--resume auto on an empty folder) -> resume to 6 -> sample (grid, individual, truncated) -> interpolate,
 # on the first 256 Fashion-MNIST images (or a synthetic IDX file when the data set
 # is not installed). Every output must exist and be a PNG.
 #   round_trip.sh <gan> <work dir>
@@ -20,7 +20,9 @@ PY
 fi
 common=(--set dataset="$data" --set dataset_limit=256 --set batch=16 --set features_g=8 --set features_d=8
         --set out_dir="$work/run" --set sample_every=2 --set checkpoint_every=2 --set sample_count=16 -q)
-"$gan" train "${common[@]}" --set steps=4
+# --resume auto on a folder with no checkpoint is a fresh run, and says so.
+"$gan" train "${common[@]}" --set steps=4 --resume auto | tee "$work/first.txt"
+grep -q "no checkpoint at .*: starting a fresh run" "$work/first.txt" || { echo "no fresh-run notice"; exit 1; }
 "$gan" train "${common[@]}" --set steps=6 --resume auto
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || { echo "expected 6 metric lines"; exit 1; }
 ck="$work/run/checkpoint.safetensors"

@@ -25,10 +25,14 @@ inline constexpr const char* kFashionMnistTrainImages =
     "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
 inline constexpr const char* kFashionMnistTrainLabels =
     "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
+inline constexpr const char* kFashionMnistTestImages = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+inline constexpr const char* kFashionMnistTestLabels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
 
 struct Dataset {
   Tensor images;  // [N, C, H, W] f32 in [-1, 1]
-  Tensor labels;  // [N] i64, or undefined
+  Tensor labels;  // [N] i64 in [0, num_classes) or -1 (unlabelled), or undefined
+  int64_t num_classes = 0;  // 0 without labels
+  std::vector<std::string> class_names;  // folder names of an image folder's classes, else empty
   std::string source;  // file the images came from (for messages)
 
   int64_t size() const { return images.defined() ? images.size(0) : 0; }
@@ -44,16 +48,26 @@ struct Dataset {
 // images, or a label count different from the image count (both counts named).
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path = "", int64_t limit = 0);
 
-// Every *.png under `dir` (not recursive, sorted by name), converted to
+// Every *.png in `dir` (not recursive, sorted by name), converted to
 // `channels` (1: luma of RGB; 3: gray replicated; alpha dropped) and resized
-// bilinearly to size x size. No labels. Errors name the folder or the file:
-// missing folder, no PNG in it, unreadable PNG; JPEG files are rejected by
-// name (this build reads PNG only). `limit` > 0 keeps the first `limit` files.
+// bilinearly to size x size: no labels. A folder with no images but
+// subfolders is labelled: one subfolder per class, classes numbered in the
+// sorted order of the folder names (class_names). Errors name the folder or
+// the file: missing folder, no PNG in it, an empty class folder, unreadable
+// PNG; JPEG files are rejected by name (this build reads PNG only). `limit` >
+// 0 keeps the first `limit` files.
 Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels, int64_t limit = 0);
 
 // A directory -> load_image_folder(path, size, channels, limit); a file ->
-// load_idx_dataset(path, "", limit) resized to `size` (channel count checked).
-Dataset load_dataset(const std::string& path, int64_t size, int64_t channels, int64_t limit = 0);
+// load_idx_dataset(path, labels_path, limit) resized to `size` (channel count checked).
+Dataset load_dataset(const std::string& path, int64_t size, int64_t channels, int64_t limit = 0,
+                     const std::string& labels_path = "");
+
+// Semi-supervised data: keeps the labels of exactly `per_class` images of each
+// class, chosen by a seeded draw (the same seed gives the same images), and
+// sets every other label to -1. A class with fewer images than `per_class` is
+// an error naming the class and both counts.
+Dataset keep_labels_per_class(const Dataset& data, int64_t per_class, uint64_t seed);
 
 // Bilinear resize of every image to size x size (e.g. Fashion-MNIST 28 -> 32 or
 // 64 for the larger DCGANs). Returns `data` itself when the size already matches.

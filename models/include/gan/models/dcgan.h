@@ -27,6 +27,7 @@ struct DcganOptions {
   int64_t z_dim = 100;
   int64_t features_g = 32;   // f of G (28x28: 128 and 64 channels)
   int64_t features_d = 32;   // f of D
+  int64_t outputs = 1;       // D's last conv: 1 logit, or 1 + K (ACGAN's class head), or K (semi-supervised)
 };
 
 // Throws gan::Error naming the field if an option is out of range.
@@ -43,11 +44,16 @@ class DcganGenerator : public nn::Module {
   std::shared_ptr<nn::Sequential> main;
 };
 
-// images [N, C, S, S] -> one logit per image [N].
+// images [N, C, S, S] -> one logit per image [N] (outputs = 1) or [N, outputs].
+// forward(x) = head(features(x)): features are the activations before the last
+// conv, [N, w, k, k] (28: w = 4f, k = 7; 32/64: k = 4), which conditional and
+// feature-matching systems read.
 class DcganDiscriminator : public nn::Module {
  public:
   DcganDiscriminator(const DcganOptions& o, Generator& gen);
   Tensor forward(const Tensor& x) override;
+  Tensor features(const Tensor& x);     // [N, w, k, k]
+  Tensor head(const Tensor& features);  // [N] or [N, outputs]
 
   DcganOptions options;
   std::shared_ptr<nn::Sequential> main;

@@ -12,6 +12,7 @@
 // clip_weights (the WGAN paper, with RMSprop) or gradient_penalty (WGAN-GP).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "gan/nn/module.h"
@@ -56,10 +57,24 @@ void clip_weights(nn::Module& module, double c);
 // (||dD(x_hat)/dx_hat||_2 - 1)^2 as a scalar with its own graph (create_graph),
 // so backward() reaches D's parameters through the second derivative.
 // real and fake: [N, ...] of one shape; both are detached here.
+// The critic is any differentiable map x [N, ...] -> [N] (a system's adversarial
+// head, with its labels bound); the nn::Module overloads use D(x).
+using Critic = std::function<Tensor(const Tensor&)>;
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen);
 Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen);
 
 // R1 (Mescheder et al. 2018): mean over the batch of ||dD(x)/dx||_2^2 on real
 // data, differentiable (create_graph). The usual weight is gamma / 2.
+Tensor r1_penalty(const Critic& D, const Tensor& real);
 Tensor r1_penalty(nn::Module& D, const Tensor& real);
+
+// Class cross-entropy of logits [N, K] against labels [N] i64, mean over the
+// labelled rows only (label -1 = unlabelled: semi-supervised batches); 0 when
+// no row is labelled. Returns the number of labelled rows through `count`.
+Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_t* count = nullptr);
+
+// log sum_k exp(x[:, k]) over dim 1: [N, K] -> [N], stable (the max is
+// subtracted, as a constant) and twice differentiable.
+Tensor logsumexp_rows(const Tensor& x);
 
 }  // namespace gan::models

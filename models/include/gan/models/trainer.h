@@ -1,28 +1,33 @@
-// The adversarial training loop for DCGAN: one Trainer owns G, D, an EMA copy
-// of G, both optimizers, the data loader and every random stream, and runs
+// The generic adversarial training loop: one Trainer runs any GAN system of
+// the registry (registry.h, gan_system.h) and owns what every system shares:
+// G, D and an EMA copy of G, both optimizers, the data loader, every random
+// stream, and
 //
+//   on_step(step)
 //   repeat n_critic times:  D step on a real batch and detached fakes
-//                           (+ gradient penalty / R1, then weight clipping)
+//                           (+ gradient penalty / R1, weight clipping, after_d_step)
 //   G step;  EMA G <- d * EMA G + (1 - d) * G, d = min(decay, (1 + t) / (10 + t))
 //            (a warm-up over the first steps; BN buffers copied)
 //
-// with separate learning rates (TTUR). Every step yields StepStats (losses,
-// D(x), D(G(z)), gradient norms, time), written as JSON lines to
-// <out_dir>/metrics.jsonl (a fresh run truncates it, a resumed one drops the
-// lines past its checkpoint and appends); sample grids of EMA G on a fixed noise batch go to
-// <out_dir>/samples/step_XXXXXX.png; checkpoints (safetensors + metadata,
-// written atomically) to <out_dir>/checkpoint.safetensors.
+// with separate learning rates (TTUR). It names no system: everything
+// system-specific is a call through GanSystem. Every step yields StepStats
+// (losses, D(x), D(G(z)), gradient norms, the system's named scalars, time),
+// written as JSON lines to <out_dir>/metrics.jsonl (a fresh run truncates it,
+// a resumed one drops the lines past its checkpoint and appends); sample grids
+// of EMA G on a fixed latent go to <out_dir>/samples/step_XXXXXX.png (one class
+// per row for conditional systems); checkpoints (train_state.cpp: safetensors +
+// metadata, written atomically) to <out_dir>/checkpoint.safetensors.
 //
 // Device: cfg.device ("auto" picks a real GPU when there is one). Noise comes
 // from the same counter-based Philox streams on every device, so a CUDA run
-// draws the same z as a CPU run; checkpoints are device-independent (tensors
-// are saved from and loaded to whatever device the Trainer uses).
+// draws the same latents as a CPU run; checkpoints are device-independent.
 //
 // Reproducibility: each random stream is its own Generator seeded seed + k
-// (init, noise, penalty, loader shuffle, fixed sample noise). A checkpoint holds
-// G, D, EMA G, both optimizers' state, the step, every Generator's (seed,
-// offset), the loader's position and the config, so resume() continues exactly:
-// on CPU a run of 2N steps and N steps + resume + N steps give identical losses.
+// (init, noise, penalty, loader shuffle, fixed sample noise, label subset). A
+// checkpoint holds G, D, EMA G, both optimizers' state, the step, every
+// Generator's (seed, offset), the loader's position, the config and the
+// system's name and options, so resume() continues exactly: on CPU a run of 2N
+// steps and N steps + resume + N steps give identical losses.
 //
 // Divergence: a NaN/Inf loss or gradient norm throws TrainingDiverged (naming
 // the quantity and the step) before any optimizer applies it; the checkpoint
@@ -39,22 +44,30 @@
 #include "gan/error.h"
 #include "gan/io/png.h"
 #include "gan/models/data.h"
-#include "gan/models/dcgan.h"
+#include "gan/models/gan_system.h"
 #include "gan/models/losses.h"
+#include "gan/models/options.h"
 #include "gan/optim/optimizer.h"
 
 namespace gan::models {
 
+// The run's keys, plus the GAN system and its own table. In a config file:
+//   [system] name = "acgan"        the system (default: default_system_name())
+//   [acgan]  class_weight = 1.0    its table: keys it owns and validates
+//   [data] / [optim] / ...         any other table only groups run keys
 struct TrainerConfig {
+  TrainerConfig();  // the default system (default_system_name()) with its defaults
+  // system
+  std::string system;            // a registry name (`gan systems`)
+  SystemOptions system_options;        // that system's table
   // data
-  std::string dataset = kFashionMnistTrainImages;  // u8 IDX images (gz or plain), or a folder of PNGs
+  std::string dataset = kFashionMnistTrainImages;  // u8 IDX images (gz or plain), or a folder of images
+  std::string labels = "auto";  // IDX labels; "auto": beside IDX images (train-images -> train-labels) or
+                                // class subfolders of a folder; "none": unlabelled
+  int64_t labels_per_class = 0; // > 0: keep labels for only this many images per class (semi-supervised)
   int64_t dataset_limit = 0;                       // > 0: use the first N images only
-  // model
   int64_t image_size = 28;   // 28, 32, 64 (data is resized to it)
   int64_t channels = 1;      // must match the data
-  int64_t z_dim = 100;
-  int64_t features_g = 32;
-  int64_t features_d = 32;
   // objective
   LossKind loss = LossKind::non_saturating;
   int64_t n_critic = 1;      // D steps per G step
@@ -81,22 +94,27 @@ struct TrainerConfig {
   int64_t sample_every = 250;
   int64_t sample_count = 64;  // images in a grid (a square number gives a square grid)
   int64_t log_every = 1;      // JSON lines every N steps
-  std::string out_dir = "runs/dcgan";
+  int64_t eval_every = 500;   // the system's own evaluation (GanSystem::evaluate) every N steps
+  std::string out_dir = "runs/gan";
 };
 
-// Every key of TrainerConfig, in declaration order.
+// Every run key of TrainerConfig, in declaration order ("system" first).
 const std::vector<std::string>& config_keys();
-// Sets one field from text ("lr_g", "1e-4"; "loss", "hinge"). Unknown key or a
-// value that does not parse / is out of range -> gan::Error naming the key.
+// Sets one key from text: a run key ("lr_g", "1e-4"), "system" (resets the
+// system's table to its defaults), a system key as "table.key" or, when no run
+// key has the name, plain "key". Unknown key or a value that does not parse ->
+// gan::Error naming the key (and the table for a system's key).
 void set_config_value(TrainerConfig& cfg, const std::string& key, const std::string& value);
 // Range checks across fields (image_size in {28, 32, 64}, positive sizes, ...):
 // gan::Error naming the key.
 void validate_config(const TrainerConfig& cfg);
-// JSON object of every field (strings, numbers; loss by name; seed as a number).
+// JSON object of every run key, then the system's table as an object under its
+// name: {"system": "acgan", ..., "acgan": {"z_dim": 100, ...}}.
 std::string config_to_json(const TrainerConfig& cfg, int indent = 2);
 // Parses such an object; unknown keys are errors; missing keys keep defaults.
+// The flat configs of the first, single-system checkpoints (z_dim, features_g
+// at the top level, no "system") read as the default system.
 TrainerConfig config_from_json(const std::string& json);
-DcganOptions dcgan_options(const TrainerConfig& cfg);
 // cfg.device resolved to a Device of this build; gan::Error naming the key when
 // it does not parse or names a device this build or machine does not have.
 Device resolve_device(const std::string& device);
@@ -108,6 +126,8 @@ struct StepStats {
   double penalty = 0;            // the gradient penalty / R1 term (unweighted), 0 if none
   double d_real = 0, d_fake = 0; // mean sigmoid(D) for logit losses, mean D otherwise (last D step)
   double grad_norm_d = 0, grad_norm_g = 0;  // global L2 norms of the gradients before the update
+  std::vector<std::pair<std::string, double>> scalars;  // the system's named numbers (D step's, then G's)
+  std::vector<std::pair<std::string, double>> evaluation;  // GanSystem::evaluate, on eval steps
   double step_seconds = 0;       // wall time of this step
   double elapsed_seconds = 0;    // since this Trainer was built (a resume restarts it): for ETAs
   double run_seconds = 0;        // the run's total, summed over resumes
@@ -126,10 +146,11 @@ class TrainingDiverged : public Error {
 
 class Trainer {
  public:
-  // Loads cfg.dataset (load_dataset: resized to cfg.image_size), builds the models.
+  // Loads cfg.dataset (load_dataset: resized to cfg.image_size, labels per
+  // cfg.labels / labels_per_class), builds the system and its models.
   explicit Trainer(TrainerConfig cfg);
   // With data already in memory (tests, other sources); images must match
-  // cfg.channels and cfg.image_size.
+  // cfg.channels and cfg.image_size (labels_per_class is applied here too).
   Trainer(TrainerConfig cfg, std::shared_ptr<const Dataset> data);
   ~Trainer();
   Trainer(const Trainer&) = delete;
@@ -152,17 +173,19 @@ class Trainer {
   void save_checkpoint() const { save_checkpoint(checkpoint_path()); }
   std::string checkpoint_path() const;  // <out_dir>/checkpoint.safetensors
 
-  // EMA G (or G when ema_decay == 0) in eval mode on the fixed noise -> PNG grid.
+  // EMA G (or G when ema_decay == 0) in eval mode on the fixed latent -> PNG grid.
   void write_samples(const std::string& path) const;
   // The resolved config as JSON (config_to_json), written atomically.
   void write_config_json(const std::string& path) const;
 
   int64_t current_step() const { return step_; }
   const TrainerConfig& config() const { return cfg_; }
-  DcganGenerator& generator() { return *G_; }
-  DcganDiscriminator& discriminator() { return *D_; }
-  DcganGenerator& sampling_generator();  // EMA G (eval mode), or G (train mode) without EMA
-  const Tensor& fixed_noise() const { return fixed_noise_; }  // [sample_count, z_dim]
+  GanSystem& system() { return *system_; }
+  nn::Module& generator() { return *G_; }
+  nn::Module& discriminator() { return *D_; }
+  nn::Module& sampling_generator();  // EMA G (eval mode), or G (train mode) without EMA
+  const Latent& fixed_latent() const { return fixed_latent_; }  // z [sample_count, z_dim] (+ y)
+  const Dataset& dataset() const;
   Device device() const { return device_; }  // where the models and batches live
 
  private:
@@ -171,17 +194,17 @@ class Trainer {
   void d_step(StepStats& s, bool last);
   void g_step(StepStats& s);
   void update_ema();
-  void check_finite(const char* quantity, double v) const;
+  void check_finite(const std::string& quantity, double v) const;
   void write_metrics(const StepStats& s);
 
   TrainerConfig cfg_;
   Device device_;
-  std::shared_ptr<DcganGenerator> G_, G_ema_;
-  std::shared_ptr<DcganDiscriminator> D_;
+  std::unique_ptr<GanSystem> system_;
+  nn::ModulePtr G_, G_ema_, D_;
   std::unique_ptr<optim::Optimizer> opt_g_, opt_d_;
   std::unique_ptr<Loader> loader_;
   Generator init_gen_, noise_gen_, penalty_gen_;
-  Tensor fixed_noise_;
+  Latent fixed_latent_;
   int64_t step_ = 0;
   double elapsed_base_ = 0;
   std::unique_ptr<State> state_;  // clocks, metrics stream
@@ -195,9 +218,12 @@ io::Image make_image_grid(const Tensor& images, int64_t nrow = 0, int64_t paddin
 // One image of a batch as an io::Image (no padding).
 io::Image tensor_to_image(const Tensor& images, int64_t index);
 
-// The generator stored in a checkpoint (EMA G when `ema` and present, else G),
-// in eval mode; its config through `config_out` when non-null.
-std::shared_ptr<DcganGenerator> load_generator(const std::string& checkpoint_path, bool ema = true,
-                                               TrainerConfig* config_out = nullptr);
+// The run's data: cfg.dataset resized to cfg.image_size, with labels per
+// cfg.labels (auto: the IDX label file beside IDX images, or the class
+// subfolders of an image folder) and cfg.labels_per_class applied (seed + 5).
+Dataset load_training_data(const TrainerConfig& cfg);
+
+// The system of a run: built from a config and the facts of its data.
+std::unique_ptr<GanSystem> make_system(const TrainerConfig& cfg, int64_t num_classes);
 
 }  // namespace gan::models

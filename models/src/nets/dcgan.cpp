@@ -15,6 +15,7 @@ void check_dcgan_options(const DcganOptions& o) {
   GAN_CHECK(o.z_dim >= 1, "dcgan: z_dim must be >= 1, got ", o.z_dim);
   GAN_CHECK(o.features_g >= 1, "dcgan: features_g must be >= 1, got ", o.features_g);
   GAN_CHECK(o.features_d >= 1, "dcgan: features_d must be >= 1, got ", o.features_d);
+  GAN_CHECK(o.outputs >= 1, "dcgan: outputs must be >= 1, got ", o.outputs);
 }
 
 namespace {
@@ -91,18 +92,28 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
     main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
   }
-  // [N, w_last, k, k] -> [N, 1, 1, 1]
-  main->push_back(std::make_shared<nn::Conv2d>(w.back(), 1, base_kernel(o.image_size), gen, conv(1, 0, true)));
+  // [N, w_last, k, k] -> [N, outputs, 1, 1]
+  main->push_back(
+      std::make_shared<nn::Conv2d>(w.back(), o.outputs, base_kernel(o.image_size), gen, conv(1, 0, true)));
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);
 }
 
-Tensor DcganDiscriminator::forward(const Tensor& x) {
+Tensor DcganDiscriminator::features(const Tensor& x) {
   const int64_t s = options.image_size;
   GAN_CHECK(x.dim() == 4 && x.size(1) == options.channels && x.size(2) == s && x.size(3) == s,
             "DcganDiscriminator: expected images [N, ", options.channels, ", ", s, ", ", s, "], got ",
             shape_str(x.shape()));
-  return main->forward(x).reshape({x.size(0)});
+  Tensor h = x;
+  for (size_t i = 0; i + 1 < main->size(); ++i) h = (*(*main)[i])(h);
+  return h;
 }
+
+Tensor DcganDiscriminator::head(const Tensor& features) {
+  const Tensor out = (*(*main)[main->size() - 1])(features);  // [N, outputs, 1, 1]
+  return options.outputs == 1 ? out.reshape({features.size(0)}) : out.reshape({features.size(0), options.outputs});
+}
+
+Tensor DcganDiscriminator::forward(const Tensor& x) { return head(features(x)); }
 
 }  // namespace gan::models

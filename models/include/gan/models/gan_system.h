@@ -1,0 +1,146 @@
+// A GAN system: everything that makes one GAN of the literature what it is —
+// its generator and discriminator, its latent (noise, class labels, codes),
+// how D judges an image, and the two players' losses — behind one small
+// interface that the generic Trainer (trainer.h) drives.
+//
+// The Trainer owns what every system shares (n_critic, TTUR, EMA of G,
+// gradient penalties, divergence checks, metrics, sample grids, checkpoints,
+// exact resume, device placement); a system never sees a file or an
+// optimizer. One step, as the Trainer runs it:
+//
+//   n_critic times:  latent = sample_latent(B)            [z: B x z_dim, y: B]
+//                    fake   = generate(G, latent)          [B, C, S, S]
+//                    jr = judge(D, real, labels); jf = judge(D, fake.detach(), latent.y)
+//                    d_loss({jr, jf, labels, latent}) (+ penalties) -> D update
+//                    after_d_step(D)
+//   once:            jf = judge(D, fake, latent.y); g_loss({jf, jr, latent}) -> G update
+//
+// A system is one file in models/src/systems/ that registers itself
+// (registry.h); the nets it builds live in models/src/nets/. Hooks below the
+// line have no-op defaults.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gan/models/losses.h"
+#include "gan/models/options.h"
+#include "gan/nn/module.h"
+#include "gan/random.h"
+#include "gan/tensor.h"
+
+namespace gan::models {
+
+struct Dataset;  // data.h
+
+// What a system knows of the run when it is built (and again when a
+// checkpoint is loaded for sampling: every field is stored in it).
+struct SystemSetup {
+  int64_t image_size = 28;  // real images are [N, channels, image_size, image_size] in [-1, 1]
+  int64_t channels = 1;
+  int64_t num_classes = 0;  // classes of the dataset's labels; 0 = no labels
+  LossKind loss = LossKind::non_saturating;  // the run's adversarial loss (run key `loss`)
+  SystemOptions options;          // this system's table, validated
+};
+
+// The generator's input for N samples.
+struct Latent {
+  Tensor z;  // [N, z_dim] f32 noise
+  Tensor y;  // [N] i64 class labels (conditional systems), or undefined
+  Tensor c;  // [N, k] codes (InfoGAN), or undefined
+  int64_t size() const { return z.defined() ? z.size(0) : 0; }
+};
+
+// Every head of D on one batch.
+struct Judgement {
+  Tensor adv;           // [N] the real/fake output: a logit, or a critic value
+  Tensor class_logits;  // [N, K], or undefined (ACGAN, semi-supervised GAN)
+  Tensor features;      // [N, F] D's penultimate features, or undefined (feature matching)
+};
+
+struct DLossInput {
+  const Judgement& real;      // judge(D, real, real_labels)
+  const Judgement& fake;      // judge(D, G(latent).detach(), latent.y)
+  const Tensor& real_labels;  // [N] i64, -1 = unlabelled; undefined when the data has none
+  const Latent& latent;
+  nn::Module& D;              // for further judgements (a labelled batch, rotated images)
+  const Tensor& real_images;  // [N, C, S, S] as D saw them
+  const Tensor& fake_images;  // detached
+  int64_t step;               // G steps done so far
+};
+
+struct GLossInput {
+  const Judgement& fake;      // judge(D, G(latent), latent.y), with G's graph
+  const Judgement& real;      // the last D step's judgement of the real batch, detached
+  const Latent& latent;
+  nn::Module& D;
+  const Tensor& fake_images;  // with G's graph
+  int64_t step;
+};
+
+// A loss and the named scalars to log with it (metrics.jsonl: "<name>").
+struct LossOut {
+  Tensor loss;  // []
+  std::vector<std::pair<std::string, double>> scalars;
+};
+
+class GanSystem {
+ public:
+  explicit GanSystem(SystemSetup setup) : setup_(std::move(setup)) {}
+  virtual ~GanSystem() = default;
+  GanSystem(const GanSystem&) = delete;
+  GanSystem& operator=(const GanSystem&) = delete;
+
+  // Both built on the CPU from `init` (the Trainer moves them to its device).
+  virtual nn::ModulePtr make_generator(Generator& init) = 0;
+  virtual nn::ModulePtr make_discriminator(Generator& init) = 0;
+  // The latent of n samples drawn from `gen` on `device`; klass >= 0 gives
+  // every sample that class (conditional systems; others ignore it).
+  virtual Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass = -1) = 0;
+  virtual Tensor generate(nn::Module& G, const Latent& latent) = 0;
+  // x [N, C, S, S]; y [N] i64 class labels or undefined.
+  virtual Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) = 0;
+  virtual LossOut d_loss(const DLossInput& in) = 0;
+  virtual LossOut g_loss(const GLossInput& in) = 0;
+
+  // ---- optional hooks ------------------------------------------------------------
+  // Needs class labels from the data (an error naming the dataset and the
+  // system otherwise), and takes `gan sample --class`.
+  virtual bool conditional() const { return false; }
+  // Reads labels but trains without them too (semi-supervised: -1 = unlabelled).
+  virtual bool uses_labels() const { return conditional(); }
+  // Each player's parameters (extra heads: InfoGAN's Q trains with G).
+  virtual std::vector<Tensor> g_parameters(nn::Module& G, nn::Module& /*D*/) { return G.parameters(); }
+  virtual std::vector<Tensor> d_parameters(nn::Module& /*G*/, nn::Module& D) { return D.parameters(); }
+  // The training data, once, before the first step (a semi-supervised system
+  // keeps its labelled subset).
+  virtual void attach_data(const std::shared_ptr<const Dataset>& /*data*/) {}
+  // After each D update (WGAN's weight clipping).
+  virtual void after_d_step(nn::Module& /*D*/) {}
+  // Real batch -> what D sees (ProGAN's current resolution).
+  virtual Tensor prepare_real(const Tensor& x) { return x; }
+  // Before each G step's D steps (ProGAN's fade-in schedule).
+  virtual void on_step(int64_t /*step*/) {}
+  // Every eval interval: named numbers of the system's own (a semi-supervised
+  // D's test accuracy), logged to metrics.jsonl.
+  virtual std::vector<std::pair<std::string, double>> evaluate(nn::Module& /*G*/, nn::Module& /*D*/) { return {}; }
+
+  const SystemSetup& setup() const { return setup_; }
+  const SystemOptions& options() const { return setup_.options; }
+
+ protected:
+  SystemSetup setup_;
+};
+
+// n class labels [n] i64 uniform over [0, k) from `gen` (klass >= 0: all
+// that class), on `device`.
+Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass = -1);
+
+// The latent of a sample grid: sample_latent(n), and for conditional systems
+// one class per grid row (row r shows class r mod K; nrow images a row).
+Latent grid_latent(GanSystem& system, int64_t n, int64_t nrow, Generator& gen, Device device);
+
+}  // namespace gan::models

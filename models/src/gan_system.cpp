@@ -1,0 +1,36 @@
+// Shared pieces of GAN systems (gan_system.h): class labels and grid latents.
+#include "gan/models/gan_system.h"
+
+#include <cmath>
+#include <vector>
+
+namespace gan::models {
+
+Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass) {
+  GAN_CHECK(k >= 1, "sample_classes: need >= 1 class, got ", k);
+  std::vector<int64_t> y(static_cast<size_t>(n), klass);
+  if (klass < 0) {
+    // Uniform draws from the counter-based stream: the same labels on every device.
+    const Tensor u = Tensor::rand({n}, gen, 0.0, 1.0, {DType::f64});
+    const double* p = u.data<double>();
+    for (int64_t i = 0; i < n; ++i)
+      y[static_cast<size_t>(i)] = std::min<int64_t>(k - 1, static_cast<int64_t>(p[i] * static_cast<double>(k)));
+  }
+  const Tensor t = Tensor::from_data({n}, y);
+  return device.is_cpu() ? t : t.to(device);
+}
+
+Latent grid_latent(GanSystem& system, int64_t n, int64_t nrow, Generator& gen, Device device) {
+  Latent l = system.sample_latent(n, gen, device);
+  const int64_t k = system.setup().num_classes;
+  if (!system.conditional() || k < 1) return l;
+  // Row r shows class r mod K, as make_image_grid lays out nrow per row.
+  const int64_t per_row = nrow > 0 ? nrow : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+  std::vector<int64_t> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) y[static_cast<size_t>(i)] = (i / per_row) % k;
+  const Tensor t = Tensor::from_data({n}, y);
+  l.y = device.is_cpu() ? t : t.to(device);
+  return l;
+}
+
+}  // namespace gan::models

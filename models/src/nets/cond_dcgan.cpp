@@ -1,0 +1,61 @@
+// CondDcganGenerator (cond_dcgan.h): DCGAN's stages with class-conditional BN.
+#include "gan/models/cond_dcgan.h"
+
+#include <string>
+
+#include "gan/nn/init.h"
+#include "gan/ops.h"
+
+namespace gan::models {
+
+namespace {
+
+// Channel widths from the input side, as DcganGenerator: 28 -> {4f, 2f}, 32 ->
+// {4f, 2f, f}, 64 -> {8f, 4f, 2f, f}.
+std::vector<int64_t> g_widths(int64_t image_size, int64_t f) {
+  if (image_size == 28) return {4 * f, 2 * f};
+  if (image_size == 32) return {4 * f, 2 * f, f};
+  return {8 * f, 4 * f, 2 * f, f};
+}
+
+nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
+  nn::ConvTranspose2dOptions o;
+  o.stride = stride;
+  o.padding = padding;
+  o.bias = bias;
+  return o;
+}
+
+}  // namespace
+
+CondDcganGenerator::CondDcganGenerator(const DcganOptions& o, int64_t k, Generator& gen)
+    : Module("CondDcganGenerator"), options(o), num_classes(k) {
+  check_dcgan_options(o);
+  GAN_CHECK(k >= 1, "CondDcganGenerator: num_classes must be >= 1, got ", k);
+  const std::vector<int64_t> w = g_widths(o.image_size, o.features_g);
+  const int64_t k0 = o.image_size == 28 ? 7 : 4;
+  for (size_t i = 0; i < w.size(); ++i) {
+    // Stage 0: [N, z, 1, 1] -> [N, w0, k0, k0]; later stages double H and W.
+    convs.push_back(i == 0 ? std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], k0, gen, convt(1, 0, false))
+                           : std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, convt(2, 1, false)));
+    norms.push_back(std::make_shared<nn::ConditionalBatchNorm2d>(w[i], k, nn::CondSource::class_embedding, gen));
+    register_module("conv" + std::to_string(i), convs.back());
+    register_module("norm" + std::to_string(i), norms.back());
+  }
+  convs.push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, convt(2, 1, true)));
+  register_module("conv" + std::to_string(w.size()), convs.back());
+  nn::init::dcgan_init(*this, gen);  // convs N(0, 0.02); the class tables keep 1 / 0
+}
+
+Tensor CondDcganGenerator::forward(const Tensor& z, const Tensor& y) {
+  GAN_CHECK(z.dim() == 2 && z.size(1) == options.z_dim, "CondDcganGenerator: expected z [N, ", options.z_dim,
+            "], got ", shape_str(z.shape()));
+  GAN_CHECK(y.defined() && y.dim() == 1 && y.size(0) == z.size(0) && y.dtype() == DType::i64,
+            "CondDcganGenerator: expected labels [", z.size(0), "] i64, got ",
+            y.defined() ? shape_str(y.shape()) : std::string("none"));
+  Tensor h = z.reshape({z.size(0), options.z_dim, 1, 1});
+  for (size_t i = 0; i < norms.size(); ++i) h = ops::relu((*norms[i])((*convs[i])(h), y));
+  return ops::tanh((*convs.back())(h));
+}
+
+}  // namespace gan::models

@@ -1,0 +1,60 @@
+// Helpers shared by the system files (system_nets.h).
+#include "system_nets.h"
+
+#include "gan/autograd.h"
+#include "gan/ops.h"
+
+namespace gan::models::nets {
+
+std::vector<OptionSpec> dcgan_options() {
+  return {
+      {"z_dim", OptionType::integer, "100", "length of the noise vector z (Radford et al.: 100)"},
+      {"features_g", OptionType::integer, "32", "G's width f (28x28: 100 -> 4f x 7 x 7 -> 2f x 14 x 14 -> C x 28 x 28)"},
+      {"features_d", OptionType::integer, "32", "D's width f (28x28: C -> 2f x 14 x 14 -> 4f x 7 x 7 -> 1)"},
+  };
+}
+
+DcganOptions dcgan_net(const SystemSetup& s, int64_t extra_z, int64_t extra_channels, int64_t outputs) {
+  DcganOptions o;
+  o.image_size = s.image_size;
+  o.channels = s.channels + extra_channels;
+  o.z_dim = s.options.integer("z_dim") + extra_z;
+  o.features_g = s.options.integer("features_g");
+  o.features_d = s.options.integer("features_d");
+  o.outputs = outputs;
+  return o;
+}
+
+Tensor normal_noise(int64_t n, int64_t z_dim, Generator& gen, Device device) {
+  return Tensor::randn({n, z_dim}, gen, Options{}.with(device));
+}
+
+Tensor one_hot(const Tensor& y, int64_t k) {
+  GAN_CHECK(y.defined() && y.dim() == 1 && y.dtype() == DType::i64, "one_hot: expected labels [N] i64, got ",
+            y.defined() ? shape_str(y.shape()) : std::string("none"));
+  std::vector<float> eye(static_cast<size_t>(k * k), 0.0f);
+  for (int64_t i = 0; i < k; ++i) eye[static_cast<size_t>(i * k + i)] = 1.0f;
+  Tensor table = Tensor::from_data({k, k}, eye);
+  if (!y.device().is_cpu()) table = table.to(y.device());
+  return ops::embedding(y, table);  // rows of the identity
+}
+
+double class_accuracy(const Tensor& logits, const Tensor& labels) {
+  NoGradGuard ng;
+  const Tensor l = logits.detach().to(Device::cpu()).to(DType::f64), y = labels.to(Device::cpu());
+  const int64_t n = l.size(0), k = l.size(1);
+  const double* p = l.data<double>();
+  const int64_t* t = y.data<int64_t>();
+  int64_t hit = 0, count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (t[i] < 0) continue;
+    int64_t best = 0;
+    for (int64_t j = 1; j < k; ++j)
+      if (p[i * k + j] > p[i * k + best]) best = j;
+    hit += best == t[i];
+    ++count;
+  }
+  return count ? static_cast<double>(hit) / static_cast<double>(count) : 0.0;
+}
+
+}  // namespace gan::models::nets

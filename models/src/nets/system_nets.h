@@ -1,0 +1,38 @@
+// Private helpers of the system files (models/src/systems/): the DCGAN-net
+// keys most systems share, conditioning inputs, and a checked module cast.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gan/models/dcgan.h"
+#include "gan/models/gan_system.h"
+#include "gan/models/options.h"
+
+namespace gan::models::nets {
+
+// z_dim (100), features_g (32), features_d (32): Radford et al.'s DCGAN at 28x28.
+std::vector<OptionSpec> dcgan_options();
+// The DCGAN options of a system's setup; extra_z widens G's input (a one-hot
+// class), extra_channels D's (class planes), outputs D's last conv.
+DcganOptions dcgan_net(const SystemSetup& s, int64_t extra_z = 0, int64_t extra_channels = 0, int64_t outputs = 1);
+
+// z [n, z_dim] ~ N(0, 1) from `gen` on `device`.
+Tensor normal_noise(int64_t n, int64_t z_dim, Generator& gen, Device device);
+// y [N] i64 -> one-hot [N, k] f32 (on y's device).
+Tensor one_hot(const Tensor& y, int64_t k);
+
+// Fraction of labelled rows (label >= 0) of logits [N, K] whose argmax is the
+// label; 0 when none is labelled. Monitoring only (no graph).
+double class_accuracy(const Tensor& logits, const Tensor& labels);
+
+// The module as M, or gan::Error naming the system and both types.
+template <class M>
+M& as(nn::Module& m, const char* system) {
+  auto* p = dynamic_cast<M*>(&m);
+  GAN_CHECK(p != nullptr, system, ": expected a module of its own nets, got ", m.type_name());
+  return *p;
+}
+
+}  // namespace gan::models::nets
