@@ -18,7 +18,7 @@ with open(sys.argv[1], "wb") as f:
     f.write(bytes(random.randrange(256) for _ in range(n * 28 * 28)))
 PY
 fi
-common=(--set dataset="$data" --set dataset_limit=256 --set batch=16 --set features_g=8 --set features_d=8
+common=(--set dataset="$data" --set dataset_limit=256 --set batch=16 --set dcgan.features_g=8 --set features_d=8
         --set out_dir="$work/run" --set sample_every=2 --set checkpoint_every=2 --set sample_count=16 -q)
 # --resume auto on a folder with no checkpoint is a fresh run, and says so.
 "$gan" train "${common[@]}" --set steps=4 --resume auto | tee "$work/first.txt"

@@ -13,6 +13,7 @@
 #include "gan/autograd.h"
 #include "gan/checkpoint.h"
 #include "gan/io/atomic_file.h"
+#include "gan/models/trained.h"
 #include "gan/models/trainer.h"
 
 namespace gan::models {
@@ -43,9 +44,9 @@ std::shared_ptr<const Dataset> synthetic_data(int64_t n = 64, float nan_value = 
 TrainerConfig tiny_config(const std::string& out_dir) {
   TrainerConfig c;
   c.dataset = "synthetic";
-  c.z_dim = 8;
-  c.features_g = 2;
-  c.features_d = 2;
+  set_config_value(c, "z_dim", "8");
+  set_config_value(c, "features_g", "2");
+  set_config_value(c, "features_d", "2");
   c.batch = 8;
   c.sample_count = 4;
   c.checkpoint_every = 3;
@@ -135,7 +136,7 @@ TEST(TrainerResume, RejectsACheckpointOfAnotherModelShape) {
   Trainer t(c, synthetic_data());
   t.train();
   TrainerConfig other = c;
-  other.features_g = 3;
+  set_config_value(other, "features_g", "3");
   Trainer t2(other, synthetic_data());
   try {
     t2.resume(t.checkpoint_path());
@@ -231,12 +232,12 @@ TEST(TrainerOutputs, WritesMetricsSamplesConfigAndALoadableGenerator) {
   EXPECT_TRUE(fs::exists(c.out_dir + "/samples/step_000003.png"));
   const io::Image img = io::read_png(c.out_dir + "/samples/final.png");
   EXPECT_EQ(img.width, 2 * 30 + 2);  // 4 samples: 2 x 2 tiles of 28 + padding 2
-  EXPECT_EQ(config_from_json(read_bytes(c.out_dir + "/config.json")).z_dim, 8);
-  TrainerConfig loaded;
-  auto G = load_generator(t.checkpoint_path(), true, &loaded);
-  EXPECT_EQ(loaded.features_g, 2);
+  EXPECT_EQ(config_from_json(read_bytes(c.out_dir + "/config.json")).system_options.integer("z_dim"), 8);
+  const TrainedGenerator loaded = load_trained_generator(t.checkpoint_path(), true);
+  EXPECT_EQ(loaded.config.system_options.integer("features_g"), 2);
   NoGradGuard ng;
-  EXPECT_EQ((*G)(t.fixed_noise()).to_double_vector(), t.sampling_generator()(t.fixed_noise()).to_double_vector());
+  EXPECT_EQ(loaded.generate(t.fixed_latent()).to_double_vector(),
+            t.system().generate(t.sampling_generator(), t.fixed_latent()).to_double_vector());
 }
 
 TEST(TrainerConfigText, SetValidateAndJsonRoundTrip) {
@@ -283,8 +284,9 @@ TEST(TrainerSmoke, FashionMnistShortRun) {
   if (!fs::exists(kFashionMnistTrainImages)) GTEST_SKIP() << kFashionMnistTrainImages << " not installed";
   TrainerConfig c;
   c.dataset_limit = 256;
-  c.features_g = c.features_d = 8;
-  c.z_dim = 32;
+  set_config_value(c, "features_g", "8");
+  set_config_value(c, "features_d", "8");
+  set_config_value(c, "z_dim", "32");
   c.batch = 16;
   c.steps = 3;
   c.sample_count = 16;

@@ -23,6 +23,7 @@
 
 #include "gan/cuda/runtime.h"
 #include "gan/models/trainer.h"
+#include "system_test_util.h"
 
 #if defined(GAN_HAS_CUDA_KERNELS)
 #include "gan/kernels/conv.h"
@@ -32,6 +33,8 @@ namespace gan::models {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::compare_params;
+using testing::ParamDiff;
 
 std::shared_ptr<const Dataset> smooth_data(int64_t n) {
   auto d = std::make_shared<Dataset>();
@@ -49,9 +52,9 @@ std::shared_ptr<const Dataset> smooth_data(int64_t n) {
 TrainerConfig step_config(const std::string& device, const std::string& tag) {
   TrainerConfig c;
   c.dataset = "synthetic";
-  c.z_dim = 16;
-  c.features_g = 8;
-  c.features_d = 8;
+  set_config_value(c, "z_dim", "16");
+  set_config_value(c, "features_g", "8");
+  set_config_value(c, "features_d", "8");
   c.batch = 8;
   c.steps = 3;
   c.seed = 7;
@@ -62,30 +65,6 @@ TrainerConfig step_config(const std::string& device, const std::string& tag) {
   c.device = device;
   c.out_dir = ::testing::TempDir() + "/gan_trainer_device_" + std::to_string(::getpid()) + "_" + tag;
   return c;
-}
-
-struct ParamDiff {
-  double max_abs = 0;       // over all elements
-  double sum_abs = 0;
-  int64_t over_floor = 0;   // elements differing by more than 1e-5
-  int64_t total = 0;
-};
-
-void compare_params(ParamDiff& d, const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    const std::vector<double> x = a[i].detach().to(Device::cpu()).to_double_vector();
-    const std::vector<double> y = b[i].detach().to(Device::cpu()).to_double_vector();
-    ASSERT_EQ(x.size(), y.size());
-    for (size_t j = 0; j < x.size(); ++j) {
-      const double e = std::abs(x[j] - y[j]);
-      ASSERT_FALSE(std::isnan(e)) << "parameter " << i << " element " << j << " is NaN on one backend";
-      d.max_abs = std::max(d.max_abs, e);
-      d.sum_abs += e;
-      d.over_floor += e > 1e-5;
-      ++d.total;
-    }
-  }
 }
 
 // over_floor_share: the share of elements allowed to differ by more than 1e-5

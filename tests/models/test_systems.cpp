@@ -1,0 +1,188 @@
+// The table of GAN systems (ggml's test-backend-ops idea): one row per
+// registered system, and every row runs the same checks —
+//   a few steps on a small labelled subset: every logged number finite;
+//   2N steps = N + resume + N, bit for bit, on the CPU;
+//   the checkpoint round trip: load_trained_generator's G gives the trainer's
+//   samples; sample (a class for conditional systems) and interpolate work;
+//   two steps on the CUDA backend (the SIMT emulator in the sim flavour)
+//   match the CPU (skipped without a CUDA backend).
+// A new system is a new row; a registered system without a row fails.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "gan/autograd.h"
+#include "gan/checkpoint.h"
+#include "gan/cuda/runtime.h"
+#include "gan/models/registry.h"
+#include "gan/models/trained.h"
+#include "gan/models/trainer.h"
+#include "gan/ops.h"
+#include "system_test_util.h"
+
+#if defined(GAN_HAS_CUDA_KERNELS)
+#include "gan/kernels/igemm.h"
+#endif
+
+namespace gan::models {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Row {
+  const char* system;
+  std::function<void(TrainerConfig&)> setup;  // the row's own keys, after the shared tiny ones
+};
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r = {
+      {"dcgan", [](TrainerConfig&) {}},
+      {"cgan", [](TrainerConfig&) {}},
+      {"acgan", [](TrainerConfig& c) { set_config_value(c, "acgan.class_weight", "0.5"); }},
+      {"projection", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
+      {"sgan",
+       [](TrainerConfig& c) {
+         c.labels_per_class = 2;
+         set_config_value(c, "sgan.labelled_batch", "8");
+       }},
+  };
+  return r;
+}
+
+std::string temp_dir(const std::string& tag) {
+  return ::testing::TempDir() + "/gan_systems_" + std::to_string(::getpid()) + "_" + tag;
+}
+
+TrainerConfig tiny(const Row& row, const std::string& tag) {
+  TrainerConfig c;
+  set_config_value(c, "system", row.system);
+  set_config_value(c, "z_dim", "8");
+  set_config_value(c, "features_g", "2");
+  set_config_value(c, "features_d", "2");
+  c.dataset = "synthetic";
+  c.batch = 8;
+  c.sample_count = 4;
+  c.checkpoint_every = 3;
+  c.sample_every = 3;
+  c.eval_every = 0;
+  c.seed = 11;
+  c.out_dir = temp_dir(std::string(row.system) + "_" + tag);
+  row.setup(c);
+  return c;
+}
+
+// Every number a step reports, in order.
+std::vector<double> numbers(const StepStats& s) {
+  std::vector<double> v = {s.loss_d, s.loss_g, s.penalty, s.d_real, s.d_fake, s.grad_norm_d, s.grad_norm_g};
+  for (const auto& [name, x] : s.scalars) v.push_back(x);
+  return v;
+}
+
+class Systems : public ::testing::TestWithParam<Row> {};
+
+TEST(SystemsTable, EveryRegisteredSystemHasARow) {
+  std::set<std::string> in_table;
+  for (const Row& r : rows()) in_table.insert(r.system);
+  for (const SystemInfo& s : systems()) EXPECT_TRUE(in_table.count(s.name)) << "system '" << s.name << "' has no test row";
+  EXPECT_EQ(in_table.size(), systems().size());
+}
+
+TEST_P(Systems, TrainsResumesExactlyAndSamples) {
+  const Row& row = GetParam();
+  const auto data = testing::labelled_images(40);
+  // Uninterrupted: 4 steps.
+  TrainerConfig ca = tiny(row, "a");
+  ca.steps = 4;
+  std::vector<double> a;
+  Trainer ta(ca, data);
+  ta.train([&](const StepStats& s) {
+    for (double x : numbers(s)) ASSERT_TRUE(std::isfinite(x)) << row.system << " step " << s.step;
+    if (s.step > 2) for (double x : numbers(s)) a.push_back(x);
+  });
+  // 2 steps, a fresh Trainer resumes and runs 2 more.
+  TrainerConfig cb = tiny(row, "b");
+  cb.steps = 2;
+  cb.checkpoint_every = 2;
+  { Trainer tb(cb, data); tb.train(); }
+  cb.steps = 4;
+  Trainer tb2(cb, data);
+  tb2.resume(tb2.checkpoint_path());
+  std::vector<double> b;
+  tb2.train([&](const StepStats& s) { for (double x : numbers(s)) b.push_back(x); });
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << row.system << ": number " << i;
+  const TensorFile fa = load_tensors(ta.checkpoint_path()), fb = load_tensors(tb2.checkpoint_path());
+  ASSERT_EQ(fa.tensors.size(), fb.tensors.size());
+  for (size_t i = 0; i < fa.tensors.size(); ++i)
+    EXPECT_EQ(fa.tensors[i].second.to_double_vector(), fb.tensors[i].second.to_double_vector())
+        << row.system << ": " << fa.tensors[i].first;
+
+  // Checkpoint round trip: the loaded G draws what the trainer's sampling G draws.
+  const TrainedGenerator t = load_trained_generator(ta.checkpoint_path());
+  EXPECT_EQ(t.config.system, row.system);
+  EXPECT_EQ(t.step, 4);
+  EXPECT_EQ(t.num_classes, 10);
+  {
+    NoGradGuard ng;
+    EXPECT_EQ(t.generate(ta.fixed_latent()).to_double_vector(),
+              ta.system().generate(ta.sampling_generator(), ta.fixed_latent()).to_double_vector());
+  }
+  // Sampling: a class for conditional systems, a batch of the right shape.
+  Generator gen(3);
+  const Latent l = t.conditional() ? t.sample_latent(5, gen, 7) : t.sample_latent(5, gen);
+  if (t.conditional()) {
+    ASSERT_TRUE(l.y.defined());
+    for (double y : l.y.to_double_vector()) EXPECT_EQ(y, 7.0);
+    EXPECT_THROW(t.sample_latent(1, gen, 10), Error);
+  }
+  const Tensor img = t.generate(l);
+  EXPECT_EQ(img.shape(), (Shape{5, 1, 28, 28}));
+  for (double v : img.to_double_vector()) ASSERT_TRUE(std::isfinite(v) && std::abs(v) <= 1.0);
+  EXPECT_TRUE(fs::exists(ca.out_dir + "/samples/final.png"));
+  fs::remove_all(ca.out_dir);
+  fs::remove_all(cb.out_dir);
+}
+
+// Two steps on the CUDA backend against the CPU, with exact FP32 math (the
+// backends then differ in summation order only; see test_trainer_device.cpp
+// for why Adam bounds the parameter differences by steps x 2 lr).
+TEST_P(Systems, TwoStepsOnCudaMatchCpu) {
+  if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
+#if defined(GAN_HAS_CUDA_KERNELS)
+  const bool saved = kernels::cuda::allow_tf32();
+  kernels::cuda::set_allow_tf32(false);
+#endif
+  const Row& row = GetParam();
+  const auto data = testing::labelled_images(24);
+  TrainerConfig cc = tiny(row, "cpu"), cd = tiny(row, "cuda");
+  cc.checkpoint_every = cc.sample_every = cd.checkpoint_every = cd.sample_every = 0;
+  cd.device = "cuda";
+  Trainer cpu(cc, data), dev(cd, data);
+  for (int s = 0; s < 2; ++s) {
+    const std::vector<double> a = numbers(cpu.step()), b = numbers(dev.step());
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      EXPECT_NEAR(b[i], a[i], 1e-4 * std::max(1.0, std::abs(a[i]))) << row.system << " step " << s + 1 << " number " << i;
+  }
+  testing::ParamDiff d;
+  testing::compare_params(d, cpu.generator().parameters(), dev.generator().parameters());
+  testing::compare_params(d, cpu.discriminator().parameters(), dev.discriminator().parameters());
+  EXPECT_LE(d.max_abs, 2 * 2 * 2e-4 + 1e-5) << row.system;
+  EXPECT_LE(d.sum_abs / static_cast<double>(d.total), 1e-7) << row.system;
+#if defined(GAN_HAS_CUDA_KERNELS)
+  kernels::cuda::set_allow_tf32(saved);
+#endif
+  fs::remove_all(cc.out_dir);
+  fs::remove_all(cd.out_dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, Systems, ::testing::ValuesIn(rows()),
+                         [](const ::testing::TestParamInfo<Row>& i) { return std::string(i.param.system); });
+
+}  // namespace
+}  // namespace gan::models
