@@ -53,7 +53,7 @@ void run_sample(const SampleArgs& a) {
     }
     std::printf("wrote %lld images to %s\n", static_cast<long long>(a.n), a.individual.c_str());
   } else {
-    io::write_png(a.out, models::make_image_grid(images, a.nrow));
+    io::write_png(a.out, t.system->render_samples(images, a.nrow));
     std::printf("wrote a grid of %lld samples to %s\n", static_cast<long long>(a.n), a.out.c_str());
   }
 }
@@ -99,7 +99,7 @@ void run_interpolate(const InterpolateArgs& a) {
   if (walk.y.defined()) walk.y = ops::cat(std::vector<Tensor>(path.size(), ls[0].y), 0);
   if (walk.c.defined()) walk.c = ops::cat(std::vector<Tensor>(path.size(), ls[0].c), 0);
   const Tensor images = tg.generate(walk);
-  io::write_png(a.out, models::make_image_grid(images, a.frames));
+  io::write_png(a.out, tg.system->render_samples(images, a.frames));
   std::printf("wrote %zu rows of %lld frames to %s\n", ls.size() - 1, static_cast<long long>(a.frames), a.out.c_str());
 }
 

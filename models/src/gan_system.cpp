@@ -1,10 +1,14 @@
 // Shared pieces of GAN systems (gan_system.h): class labels and grid latents.
 #include "gan/models/gan_system.h"
 
+#include "gan/models/trainer.h"
+
 #include <cmath>
 #include <vector>
 
 namespace gan::models {
+
+io::Image GanSystem::render_samples(const Tensor& samples, int64_t nrow) { return make_image_grid(samples, nrow); }
 
 Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass) {
   GAN_CHECK(k >= 1, "sample_classes: need >= 1 class, got ", k);

@@ -50,7 +50,7 @@ void Trainer::write_samples(const std::string& path) const {
   }
   g.train(was_training);
   ensure_parent(path);
-  io::write_png(path, make_image_grid(images));
+  io::write_png(path, system_->render_samples(images, 0));
 }
 
 void Trainer::write_config_json(const std::string& path) const {

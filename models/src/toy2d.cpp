@@ -1,19 +1,12 @@
-// 8-Gaussian ring: data, mode statistics, scatter plot and the adversarial loop.
+// 8-Gaussian ring: data, mode statistics and the scatter plot (the GAN on it is
+// the mlp2d system, systems/mlp2d.cpp, on the generic Trainer).
 #include "gan/models/toy2d.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
-#include "gan/autograd.h"
-#include "gan/io/atomic_file.h"
 #include "gan/io/png.h"
-#include "gan/nn/layers.h"
-#include "gan/ops.h"
-#include "gan/optim/adam.h"
 
 namespace gan::models {
 
@@ -40,6 +33,10 @@ Tensor RingOfGaussians::sample(int64_t n, Generator& gen) const {
     out[static_cast<size_t>(2 * i + 1)] = static_cast<float>(c[static_cast<size_t>(k)][1] + std * nv[static_cast<size_t>(2 * i + 1)]);
   }
   return Tensor::from_data({n, 2}, out);
+}
+
+Tensor ring_dataset_points(const RingOfGaussians& ring, int64_t n, Generator& gen) {
+  return ring.sample(n, gen).reshape({n, 2, 1, 1});
 }
 
 ModeStats evaluate_modes(const Tensor& samples, const RingOfGaussians& ring, double min_fraction) {
@@ -75,6 +72,11 @@ ModeStats evaluate_modes(const Tensor& samples, const RingOfGaussians& ring, dou
 
 void write_ring_plot(const std::string& path, const Tensor& real, const Tensor& fake, const RingOfGaussians& ring,
                      const ModeStats& stats, int size) {
+  io::write_png(path, ring_plot(real, fake, ring, stats, size));
+}
+
+io::Image ring_plot(const Tensor& real, const Tensor& fake, const RingOfGaussians& ring, const ModeStats& stats,
+                    int size) {
   io::Image img;
   img.width = img.height = size;
   img.channels = 3;
@@ -113,121 +115,7 @@ void write_ring_plot(const std::string& path, const Tensor& real, const Tensor& 
           static_cast<int>(std::lround(to_px(c[static_cast<size_t>(k)][1] + r * std::sin(a)))), col);
     }
   }
-  io::write_png(path, img);
-}
-
-namespace {
-
-std::shared_ptr<nn::Sequential> make_mlp(int64_t in, int64_t hidden, int64_t out, bool discriminator, Generator& gen) {
-  auto act = [&]() -> nn::ModulePtr {
-    if (discriminator) return std::make_shared<nn::LeakyReLU>(0.2);
-    return std::make_shared<nn::ReLU>();
-  };
-  return std::make_shared<nn::Sequential>(std::initializer_list<nn::ModulePtr>{
-      std::make_shared<nn::Linear>(in, hidden, gen), act(),
-      std::make_shared<nn::Linear>(hidden, hidden, gen), act(),
-      std::make_shared<nn::Linear>(hidden, out, gen)});
-}
-
-double grad_norm(const std::vector<Tensor>& params) {
-  double ss = 0;
-  for (const Tensor& p : params) {
-    const Tensor g = p.grad();
-    if (!g.defined()) continue;
-    for (double v : g.to_double_vector()) ss += v * v;
-  }
-  return std::sqrt(ss);
-}
-
-double mean_sigmoid(const Tensor& logits) {
-  NoGradGuard ng;
-  return ops::mean(ops::sigmoid(logits)).item();
-}
-
-}  // namespace
-
-RingGanResult train_ring_gan(const RingGanConfig& cfg, const std::function<void(const RingGanLog&)>& on_log) {
-  GAN_CHECK(cfg.steps >= 0 && cfg.batch > 0 && cfg.z_dim > 0 && cfg.hidden > 0 && cfg.eval_every > 0,
-            "train_ring_gan: steps, batch, z_dim, hidden and eval_every must be positive");
-  const RingOfGaussians ring;
-  // Separate streams: initialization, data, noise — changing one never shifts the others.
-  Generator init_gen(cfg.seed), data_gen(cfg.seed + 1), noise_gen(cfg.seed + 2), eval_gen(cfg.seed + 3);
-  auto G = make_mlp(cfg.z_dim, cfg.hidden, 2, false, init_gen);
-  auto D = make_mlp(2, cfg.hidden, 1, true, init_gen);
-  optim::AdamOptions og{.lr = cfg.lr_g, .beta1 = cfg.beta1, .beta2 = cfg.beta2};
-  optim::AdamOptions od{.lr = cfg.lr_d, .beta1 = cfg.beta1, .beta2 = cfg.beta2};
-  optim::Adam opt_g(G->parameters(), og), opt_d(D->parameters(), od);
-
-  std::ofstream metrics;
-  if (!cfg.out_dir.empty()) {
-    std::filesystem::create_directories(cfg.out_dir);
-    metrics.open(cfg.out_dir + "/metrics.jsonl");
-    GAN_CHECK(metrics.good(), "train_ring_gan: cannot write ", cfg.out_dir, "/metrics.jsonl");
-  }
-  const Tensor eval_real = ring.sample(cfg.eval_samples, eval_gen);
-  const Tensor eval_z = Tensor::randn({cfg.eval_samples, cfg.z_dim}, eval_gen);  // fixed: the same latents each time
-
-  RingGanResult result;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t step = 1; step <= cfg.steps; ++step) {
-    RingGanLog log;
-    log.step = step;
-    // Discriminator: non-saturating GAN loss, softplus(-D(x)) + softplus(D(G(z))), fakes detached.
-    const Tensor real = ring.sample(cfg.batch, data_gen);
-    const Tensor fake = [&] {
-      NoGradGuard ng;
-      return (*G)(Tensor::randn({cfg.batch, cfg.z_dim}, noise_gen));
-    }();
-    const Tensor d_real = (*D)(real), d_fake = (*D)(fake);
-    const Tensor loss_d = ops::mean(ops::softplus(-d_real)) + ops::mean(ops::softplus(d_fake));
-    opt_d.zero_grad();
-    loss_d.backward();
-    log.grad_norm_d = grad_norm(D->parameters());
-    opt_d.step();
-    // Generator: softplus(-D(G(z))).
-    const Tensor d_gen = (*D)((*G)(Tensor::randn({cfg.batch, cfg.z_dim}, noise_gen)));
-    const Tensor loss_g = ops::mean(ops::softplus(-d_gen));
-    opt_g.zero_grad();
-    loss_g.backward();
-    log.grad_norm_g = grad_norm(G->parameters());
-    opt_g.step();
-
-    log.loss_d = loss_d.item();
-    log.loss_g = loss_g.item();
-    GAN_CHECK(std::isfinite(log.loss_d) && std::isfinite(log.loss_g), "train_ring_gan: non-finite loss at step ",
-              step, " (loss_d ", log.loss_d, ", loss_g ", log.loss_g, ")");
-    log.d_real = mean_sigmoid(d_real);
-    log.d_fake = mean_sigmoid(d_fake);
-    log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    if (step % cfg.eval_every == 0 || step == cfg.steps) {
-      NoGradGuard ng;
-      const Tensor samples = (*G)(eval_z);
-      log.evaluated = true;
-      log.modes = evaluate_modes(samples, ring);
-      result.evaluations.push_back(log);
-      if (!cfg.out_dir.empty()) {
-        char name[64];
-        std::snprintf(name, sizeof name, "/ring_step_%06lld.png", static_cast<long long>(step));
-        write_ring_plot(cfg.out_dir + name, eval_real, samples, ring, log.modes);
-        if (step == cfg.steps) write_ring_plot(cfg.out_dir + "/ring_final.png", eval_real, samples, ring, log.modes);
-      }
-    }
-    if (metrics.is_open()) {
-      nlohmann::json j = {{"step", step},         {"loss_d", log.loss_d},           {"loss_g", log.loss_g},
-                          {"d_real", log.d_real}, {"d_fake", log.d_fake},           {"grad_norm_g", log.grad_norm_g},
-                          {"grad_norm_d", log.grad_norm_d}, {"seconds", log.seconds}};
-      if (log.evaluated) {
-        j["modes_covered"] = log.modes.covered;
-        j["high_quality"] = log.modes.high_quality;
-      }
-      metrics << j.dump() << "\n";
-    }
-    if (on_log) on_log(log);
-  }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!result.evaluations.empty()) result.final_modes = result.evaluations.back().modes;
-  return result;
+  return img;
 }
 
 }  // namespace gan::models

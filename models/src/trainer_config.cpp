@@ -161,8 +161,8 @@ void validate_config(const TrainerConfig& c) {
   };
   need(!c.dataset.empty(), "dataset", "must not be empty");
   need(c.dataset_limit >= 0, "dataset_limit", "must be >= 0, got " + std::to_string(c.dataset_limit));
-  need(c.image_size == 28 || c.image_size == 32 || c.image_size == 64, "image_size",
-       "must be 28, 32 or 64, got " + std::to_string(c.image_size));
+  need(c.image_size >= 1, "image_size", "must be >= 1 (28, 32 or 64 for the DCGAN nets; 1 for 2-D mixtures), got " +
+                                            std::to_string(c.image_size));
   need(c.channels >= 1, "channels", "must be >= 1, got " + std::to_string(c.channels));
   need(!c.labels.empty(), "labels", "must be a path, 'auto' or 'none'");
   need(c.labels_per_class >= 0, "labels_per_class", "must be >= 0 (0 keeps every label)");

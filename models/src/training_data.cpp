@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gan/models/data.h"
+#include "gan/models/toy2d.h"
 #include "gan/models/trainer.h"
 
 namespace gan::models {
@@ -26,6 +27,19 @@ std::string auto_labels(const std::string& images) {
 }  // namespace
 
 Dataset load_training_data(const TrainerConfig& cfg) {
+  // "mixture:ring8": points of the 8-Gaussian ring as [N, 2, 1, 1] (toy2d.h),
+  // dataset_limit points (100,000 by default) drawn from seed + 6.
+  if (cfg.dataset.rfind("mixture:", 0) == 0) {
+    GAN_CHECK(cfg.dataset == "mixture:ring8", "config key 'dataset': unknown mixture '", cfg.dataset,
+              "' (known: mixture:ring8)");
+    GAN_CHECK(cfg.image_size == 1 && cfg.channels == 2, "config key 'dataset': ", cfg.dataset,
+              " is 2-D points: set image_size = 1 and channels = 2");
+    Generator gen(cfg.seed + 6);
+    Dataset d;
+    d.source = cfg.dataset;
+    d.images = ring_dataset_points(RingOfGaussians{}, cfg.dataset_limit > 0 ? cfg.dataset_limit : 100000, gen);
+    return d;
+  }
   const bool folder = std::filesystem::is_directory(cfg.dataset);
   std::string labels;
   if (!folder && cfg.labels == "auto") labels = auto_labels(cfg.dataset);

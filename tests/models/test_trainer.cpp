@@ -262,7 +262,7 @@ TEST(TrainerConfigText, SetValidateAndJsonRoundTrip) {
   EXPECT_NE(msg([&] { set_config_value(c, "batch", "sixty"); }).find("'batch'"), std::string::npos);
   EXPECT_NE(msg([&] { set_config_value(c, "loss", "nope"); }).find("'loss'"), std::string::npos);
   TrainerConfig bad;
-  bad.image_size = 48;
+  bad.image_size = 0;
   EXPECT_NE(msg([&] { validate_config(bad); }).find("'image_size'"), std::string::npos);
   EXPECT_NE(msg([] { config_from_json(R"({"z_dim": 10, "zdim": 3})"); }).find("'zdim'"), std::string::npos);
 }

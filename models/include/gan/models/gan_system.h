@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "gan/io/png.h"
 #include "gan/models/losses.h"
 #include "gan/models/options.h"
 #include "gan/nn/module.h"
@@ -124,6 +125,9 @@ class GanSystem {
   virtual Tensor prepare_real(const Tensor& x) { return x; }
   // Before each G step's D steps (ProGAN's fade-in schedule).
   virtual void on_step(int64_t /*step*/) {}
+  // Samples of G [N, C, S, S] -> the picture of a sample grid (default: an
+  // image grid, nrow per row, 0 = square; 2-D points: a scatter plot).
+  virtual io::Image render_samples(const Tensor& samples, int64_t nrow);
   // Every eval interval: named numbers of the system's own (a semi-supervised
   // D's test accuracy), logged to metrics.jsonl.
   virtual std::vector<std::pair<std::string, double>> evaluate(nn::Module& /*G*/, nn::Module& /*D*/) { return {}; }

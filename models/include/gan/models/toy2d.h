@@ -1,15 +1,16 @@
 // The 2-D GAN benchmark of the mode-collapse literature (Metz et al. 2017, Unrolled
 // GANs; Srivastava et al. 2017, VEEGAN): a mixture of 8 Gaussians on a ring. Mode
 // coverage is easy to measure exactly, so it is the first check that an adversarial
-// loop trains at all: an MLP generator and discriminator, non-saturating loss, Adam.
+// loop trains at all. The data set is "mixture:ring8" (load_training_data), the
+// GAN the mlp2d system (an MLP G and D) on the generic Trainer.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "gan/io/png.h"
 #include "gan/random.h"
 #include "gan/tensor.h"
 
@@ -37,40 +38,13 @@ ModeStats evaluate_modes(const Tensor& samples, const RingOfGaussians& ring, dou
 
 // Scatter plot: real samples grey, generated orange, 3-std circles around each mode
 // (green covered, red missed). [-3, 3]^2 on a size x size RGB image.
+io::Image ring_plot(const Tensor& real, const Tensor& fake, const RingOfGaussians& ring, const ModeStats& stats,
+                    int size = 512);
 void write_ring_plot(const std::string& path, const Tensor& real, const Tensor& fake, const RingOfGaussians& ring,
                      const ModeStats& stats, int size = 512);
 
-struct RingGanConfig {
-  int64_t steps = 4000;
-  int64_t batch = 256;
-  int64_t z_dim = 8;
-  int64_t hidden = 128;
-  double lr_g = 1e-3;
-  double lr_d = 1e-3;
-  double beta1 = 0.5;
-  double beta2 = 0.999;
-  uint64_t seed = 1;
-  int64_t eval_every = 500;   // steps between evaluations (and plots, when out_dir is set)
-  int64_t eval_samples = 2500;
-  std::string out_dir;        // empty: no files
-};
-
-struct RingGanLog {
-  int64_t step = 0;
-  double loss_d = 0, loss_g = 0;
-  double d_real = 0, d_fake = 0;   // mean sigmoid(D(x)), mean sigmoid(D(G(z)))
-  double grad_norm_g = 0, grad_norm_d = 0;
-  double seconds = 0;              // wall time since start
-  bool evaluated = false;
-  ModeStats modes;                 // when evaluated
-};
-
-struct RingGanResult {
-  ModeStats final_modes;
-  double seconds = 0;
-  std::vector<RingGanLog> evaluations;
-};
-
-RingGanResult train_ring_gan(const RingGanConfig& cfg, const std::function<void(const RingGanLog&)>& on_log = {});
+// The ring as a training set: n points [n, 2, 1, 1] (2 channels of 1x1
+// images, so the generic Trainer and Loader carry them) from `gen`.
+Tensor ring_dataset_points(const RingOfGaussians& ring, int64_t n, Generator& gen);
 
 }  // namespace gan::models
