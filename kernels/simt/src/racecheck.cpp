@@ -286,7 +286,8 @@ std::string strip_root(std::string file) {
 }
 
 std::string short_function(std::string f) {
-  // "void ns::kernel<float, 256>(float const*, ...)" -> "ns::kernel<float, 256>"
+  // "void ns::(anonymous namespace)::kernel<float, 256>(float const*, ...)" -> "ns::kernel<float, 256>"
+  for (std::size_t p; (p = f.find("(anonymous namespace)::")) != std::string::npos;) f.erase(p, 23);
   if (const auto paren = f.find('('); paren != std::string::npos) f.erase(paren);
   if (f.starts_with("void ")) f.erase(0, 5);
   if (f.size() > 100) f = f.substr(0, 97) + "...";
