@@ -22,11 +22,13 @@ grep -q '^GAN_CUDA:STRING=sim' "$build/CMakeCache.txt" ||
 export GAN_SIMT_RACECHECK=1
 export GAN_SIMT_ORDER=${GAN_SIMT_ORDER:-eager}
 jobs=${CTEST_PARALLEL_LEVEL:-$(nproc)}
+# One OpenMP thread per test process, as scripts/test.sh runs the suites.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 echo "racecheck.sh: the checker's own tests"
 ctest --test-dir "$build" -R 'RaceCheck|EagerSchedule' --output-on-failure -j "$jobs"
 
 echo "racecheck.sh: cuda-labelled tests, GAN_SIMT_RACECHECK=1 GAN_SIMT_ORDER=$GAN_SIMT_ORDER"
 start=$(date +%s)
-ctest --test-dir "$build" -L cuda --output-on-failure -j "$jobs"
+ctest --test-dir "$build" -L cuda --output-on-failure -j "$jobs" --timeout 900
 echo "racecheck.sh: clean ($(($(date +%s) - start)) s)"
