@@ -104,6 +104,19 @@ TEST_P(RaceCheck, DynamicSharedOutOfBoundsWriteIsReported) {
   EXPECT_NE(e.find("race.cu:"), std::string::npos) << e;
 }
 
+TEST_P(RaceCheck, StaticSharedOutOfBoundsWriteIsReported) {
+  std::vector<float> out(32);
+  const std::string e = error_of([&] { static_shared_oob(out.data()); });
+  EXPECT_NE(e.find("out-of-bounds shared memory write of 4 bytes at "), std::string::npos) << e;
+  EXPECT_NE(e.find("by thread (31,0,0) (warp 0, lane 31) at "), std::string::npos) << e;
+  // a[32] lands in whatever follows a: a gap, or another array, which this
+  // instruction reached once against 31 times a.
+  EXPECT_NE(e.find("'a' (static __shared__ in gan::simt_test::static_shared_oob_kernel) of 128 bytes"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("race.cu:"), std::string::npos) << e;
+}
+
 INSTANTIATE_TEST_SUITE_P(Orders, RaceCheck, ::testing::Values("forward", "reverse", "random:7", "eager"),
                          schedule_name);
 

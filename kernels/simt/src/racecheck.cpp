@@ -36,6 +36,7 @@ namespace gan::simt::detail::race {
 namespace {
 
 constexpr uint16_t kNone = 0xffff;
+constexpr int32_t kGap = -1, kIgnored = -2, kAny = -3;
 
 // One shadow cell per byte of shared memory, valid for one barrier interval.
 struct Cell {
@@ -56,6 +57,7 @@ struct Finding {
   bool write = false;
   int other = -1;
   uintptr_t other_pc = 0;
+  int32_t first_symbol = -1;  // oob in a static array: the array this site reached first
 };
 
 // ---- the module's static TLS (static __shared__ arrays) ------------------------
@@ -69,7 +71,9 @@ struct TlsModule {
   bool found = false;
   std::string path;       // for the symbol table
   std::size_t size = 0;   // PT_TLS memsz
-  std::vector<uint8_t> kind;  // per byte: 0 outside every variable, 1 a variable, 2 ignored (threadIdx & co.)
+  // Per byte: the index of the symbol holding it, kGap outside every
+  // variable, kIgnored for threadIdx & co., kAny without a symbol table.
+  std::vector<int32_t> owner;
   std::vector<TlsSymbol> symbols;  // sorted by offset
 };
 
@@ -161,12 +165,14 @@ const TlsModule& tls_module() {
     });
     if (!agree) p->symbols.clear();
     // Without a symbol table every byte counts as shared memory (no static out-of-bounds reports).
-    p->kind.assign(p->size, p->symbols.empty() ? 1 : 0);
-    for (const TlsSymbol& s : p->symbols)
-      for (std::size_t b = s.offset; b < s.offset + s.size && b < p->size; ++b) p->kind[b] = 1;
+    p->owner.assign(p->size, p->symbols.empty() ? kAny : kGap);
+    for (std::size_t i = 0; i < p->symbols.size(); ++i) {
+      const TlsSymbol& s = p->symbols[i];
+      for (std::size_t b = s.offset; b < s.offset + s.size && b < p->size; ++b) p->owner[b] = static_cast<int32_t>(i);
+    }
     auto ignore = [&](const void* v, std::size_t n) {
       const auto off = reinterpret_cast<uintptr_t>(v) - blk.base;
-      for (std::size_t b = off; b < off + n && b < p->size; ++b) p->kind[b] = 2;
+      for (std::size_t b = off; b < off + n && b < p->size; ++b) p->owner[b] = kIgnored;
     };
     ignore(&threadIdx, sizeof threadIdx);
     ignore(&blockIdx, sizeof blockIdx);
@@ -184,7 +190,69 @@ constexpr std::size_t kPageBits = 12;
 struct Worker {
   bool tls_ready = false;
   uintptr_t tls_lo = 0, tls_hi = 0;
-  const uint8_t* tls_kind = nullptr;
+  const int32_t* tls_owner = nullptr;
+  // Which static arrays each access site (PC) reached in this block, and how
+  // often: an instruction indexes one array, so when a site reaches two, the
+  // accesses to the one it reached less often ran out of bounds of the other
+  // (decided when the block ends). Open addressing, entries tagged with the
+  // block serial.
+  struct SiteArray {
+    uintptr_t pc = 0;
+    uint64_t block = 0;
+    int32_t symbol[2] = {0, 0};
+    uint64_t count[2] = {0, 0};
+    Finding example[2];  // the first access to each
+  };
+  static constexpr std::size_t kSites = 4096;
+  std::vector<SiteArray> sites = std::vector<SiteArray>(kSites);
+  std::vector<std::size_t> mixed;  // entries that reached two arrays in this block
+  uint64_t block_serial = 0;
+
+  void note_site(uintptr_t a, std::size_t n, bool write, uintptr_t pc, int32_t symbol) {
+    std::size_t h = (pc * 0x9e3779b97f4a7c15ull) >> 52;
+    for (int probe = 0; probe < 16; ++probe, h = (h + 1) & (kSites - 1)) {
+      SiteArray& e = sites[h];
+      if (e.block != block_serial) {
+        e.pc = pc;
+        e.block = block_serial;
+        e.symbol[0] = symbol;
+        e.count[0] = 1;
+        e.count[1] = 0;
+        e.example[0] = {Kind::oob, false, a, n, tid, pc, write, -1, 0};
+        return;
+      }
+      if (e.pc != pc) continue;
+      if (e.symbol[0] == symbol) {
+        ++e.count[0];
+      } else if (e.count[1] > 0 && e.symbol[1] == symbol) {
+        ++e.count[1];
+      } else if (e.count[1] == 0) {
+        e.symbol[1] = symbol;
+        e.count[1] = 1;
+        e.example[1] = {Kind::oob, false, a, n, tid, pc, write, -1, 0};
+        mixed.push_back(h);
+      }
+      return;
+    }
+    // table crowded: no verdict for this site
+  }
+
+  // End of block: a site's accesses to its less frequent array are out of bounds.
+  void judge_sites() {
+    for (const std::size_t h : mixed) {
+      const SiteArray& e = sites[h];
+      const int bad = e.count[1] <= e.count[0] ? 1 : 0;
+      Finding f = e.example[bad];
+      f.first_symbol = e.symbol[1 - bad];
+      if (findings == 0 || first.kind != Kind::oob) {
+        first = f;  // a memory error first
+        ++findings;
+      } else {
+        found(f);
+      }
+    }
+    mixed.clear();
+  }
   std::vector<std::unique_ptr<Cell[]>> tls_pages;
 
   const LaunchConfig* config = nullptr;
@@ -217,9 +285,10 @@ struct Worker {
       dynamic = false;
       const std::size_t off = a - tls_lo;
       if (a + n > tls_hi) return found({Kind::oob, false, a, n, tid, pc, write, -1, 0});
-      const uint8_t k0 = tls_kind[off], k1 = tls_kind[off + n - 1];
-      if (k0 == 2 && k1 == 2) return;
-      if (k0 == 0 || k1 == 0) return found({Kind::oob, false, a, n, tid, pc, write, -1, 0});
+      const int32_t s0 = tls_owner[off], s1 = tls_owner[off + n - 1];
+      if (s0 == kIgnored && s1 == kIgnored) return;
+      if (s0 == kGap || s1 == kGap || s0 != s1) return found({Kind::oob, false, a, n, tid, pc, write, -1, 0});
+      if (s0 >= 0) note_site(a, n, write, pc, s0);
     } else {
       return;
     }
@@ -401,6 +470,14 @@ std::string where(const Worker& w, const Finding& f) {
   }
   if (in != nullptr) {
     os << "shared array " << array_name(*in) << " + " << off - in->offset << " bytes (of " << in->size << ")";
+    if (f.kind == Kind::oob && f.first_symbol >= 0 && static_cast<std::size_t>(f.first_symbol) < m.symbols.size()) {
+      const TlsSymbol& first = m.symbols[static_cast<std::size_t>(f.first_symbol)];
+      if (off >= first.offset + first.size)
+        os << " [" << off - (first.offset + first.size) << " bytes past the end of ";
+      else
+        os << " [" << first.offset - off << " bytes before the start of ";
+      os << array_name(first) << " of " << first.size << " bytes, the array this instruction reached more often]";
+    }
   } else {
     os << "static shared memory outside every __shared__ array (TLS offset " << off << ")";
     if (before != nullptr)
@@ -447,7 +524,7 @@ void begin_block(const LaunchConfig& config, uint3 block, int threads, const voi
     if (m.found && blk.size == m.size) {
       w.tls_lo = blk.base;
       w.tls_hi = blk.base + blk.size;
-      w.tls_kind = m.kind.data();
+      w.tls_owner = m.owner.data();
       w.tls_pages.resize((m.size >> kPageBits) + 1);
     }
     w.tls_ready = true;
@@ -461,6 +538,7 @@ void begin_block(const LaunchConfig& config, uint3 block, int threads, const voi
   w.zone_hi = w.dyn_hi + kRedZone;
   if (w.dyn.size() != bytes) w.dyn.assign(bytes, Cell{});
   ++w.epoch;
+  ++w.block_serial;
   w.tid = 0;
   w.findings = 0;
   t_active = &w;
@@ -482,12 +560,14 @@ void record_write(int tid, const void* addr, std::size_t bytes, uintptr_t pc) {
 std::string end_block() {
   Worker& w = t_worker;
   t_active = nullptr;
+  w.judge_sites();
   ++w.epoch;
   return w.findings > 0 ? report(w) : std::string();
 }
 
 void abandon_block() {
   t_active = nullptr;
+  t_worker.mixed.clear();
   ++t_worker.epoch;
 }
 

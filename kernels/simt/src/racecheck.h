@@ -27,6 +27,14 @@
 // after a read or write, or a read after a write, by threads of different
 // warps within one barrier interval is a hazard. Threads of one warp are
 // never reported (their order is the warp's business: collectives order them).
+// Out of bounds: an access in the dynamic buffer's red zones; an access to
+// static shared memory outside every array (alignment gaps), or straddling two
+// arrays; and when one access site (instruction) reached two arrays in a
+// block, its accesses to the one it reached less often: an instruction indexes
+// one array, so `s[i]` with i one past the end is caught even when the next
+// array follows without a gap. (A device function that is not inlined and is called with two
+// different arrays in one block would be a false report; none in our kernels.)
+//
 // The first hazard of a block is reported when the block ends, as a
 // gan::simt::Error; when disabled, an instrumented access costs a call and a
 // thread-local load.

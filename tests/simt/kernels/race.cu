@@ -108,4 +108,21 @@ __global__ void dynamic_shared_oob_kernel(float* out) {
 
 void dynamic_shared_oob(float* out) { GAN_LAUNCH(1, 64, 64 * sizeof(float), nullptr, dynamic_shared_oob_kernel)(out); }
 
+// Every thread writes a[i + 1] through an opaque pointer: thread 31 writes
+// a[32], one float past the end of the static array (into whatever the linker
+// put next). b is used so that something follows.
+__global__ void static_shared_oob_kernel(float* out) {
+  __shared__ float a[32];
+  __shared__ float b[32];
+  const int tid = static_cast<int>(threadIdx.x);
+  b[tid] = 0.0f;
+  float* volatile opaque = a;
+  float* p = opaque;
+  p[tid + 1] = 1.0f;
+  __syncthreads();
+  out[tid] = a[tid] + b[tid];
+}
+
+void static_shared_oob(float* out) { GAN_LAUNCH(1, 32, 0, nullptr, static_shared_oob_kernel)(out); }
+
 }  // namespace gan::simt_test

@@ -82,5 +82,7 @@ void ordered_exchange(const float* x, float* out, int* counts);
 void double_allreduce(const float* x, float* out, bool protect);
 // Thread 40 writes one float past 64 floats of dynamic shared memory.
 void dynamic_shared_oob(float* out);
+// One block of 32 threads: thread 31 writes one float past a static __shared__ float[32].
+void static_shared_oob(float* out);
 
 }  // namespace gan::simt_test
