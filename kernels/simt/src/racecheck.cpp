@@ -191,6 +191,8 @@ struct Worker {
   bool tls_ready = false;
   uintptr_t tls_lo = 0, tls_hi = 0;
   const int32_t* tls_owner = nullptr;
+  std::vector<std::unique_ptr<Cell[]>> tls_pages;  // shadow of the static shared memory, 4 KiB pages
+
   // Which static arrays each access site (PC) reached in this block, and how
   // often: an instruction indexes one array, so when a site reaches two, the
   // accesses to the one it reached less often ran out of bounds of the other
@@ -253,7 +255,6 @@ struct Worker {
     }
     mixed.clear();
   }
-  std::vector<std::unique_ptr<Cell[]>> tls_pages;
 
   const LaunchConfig* config = nullptr;
   uint3 block{};
