@@ -7,9 +7,9 @@
 #                    (scripts/bundle/wrapper.sh, env.sh) that set LD_LIBRARY_PATH
 #                    (our lib/, then cuBLAS / cuDNN / cudart from the machine:
 #                    toolkit, PyTorch's nvidia-* wheels)
-#   <out>/libexec/   the real binaries (stripped; RPATH $ORIGIN/../lib when
-#                    patchelf is installed); files over 4 MiB xz-compressed,
-#                    unpacked by the wrappers on first use
+#   <out>/libexec.tar.xz  the real binaries (stripped; RPATH $ORIGIN/../lib
+#                    when patchelf is installed), one solid xz archive that the
+#                    wrappers unpack into libexec/ on first use
 #   <out>/lib/       the shared libraries they need that a bare CUDA machine
 #                    lacks (ldd; not glibc, not the driver, not the CUDA
 #                    runtime libraries the toolkit provides)
@@ -62,6 +62,7 @@ if [ "$do_build" = 1 ]; then
 fi
 [ -f "$build/CMakeCache.txt" ] || { echo "bundle.sh: no build in $build" >&2; exit 2; }
 flavour=$(sed -n 's/^GAN_CUDA:STRING=//p' "$build/CMakeCache.txt")
+case "$flavour" in on|auto|ON|AUTO) flavour=cuda ;; off|OFF) flavour=cpu ;; esac
 built_arch=$(sed -n 's/^GAN_CUDA_ARCHITECTURES:STRING=//p' "$build/CMakeCache.txt")
 
 # The binaries: the gan executable, the CUDA kernel tests, the engine / models
@@ -130,18 +131,30 @@ fi
   echo "libraries=$(cd "$out/lib" && find . -name '*.so*' -printf '%f ')"
 } >"$out/BUILD_INFO"
 
-# Large files travel xz-compressed (lib/env.sh unpacks them on first use).
-find "$out/lib" "$out/libexec" -type f -size +4M ! -name '*.xz' -exec xz -T0 -6 {} \;
-size_mib=$(du -sm "$out" | cut -f1)
+# Large libraries travel xz-compressed, the binaries as one solid
+# libexec.tar.xz: each binary links the same kernels (the fatbin is most of
+# it), so one archive whose dictionary spans them all stores that about once.
+# lib/env.sh unpacks them on first use.
+find "$out/lib" -type f -size +4M ! -name '*.xz' -exec xz -T0 -6 {} \;
+pack() {
+  local mib
+  mib=$(du -sm "$out/libexec" | cut -f1)
+  tar -C "$out" -cf - libexec | xz -T1 -9 "--lzma2=dict=$((mib < 1000 ? mib + 16 : 1024))MiB" >"$out/libexec.tar.xz"
+  size_mib=$(( $(du -sm --exclude=libexec "$out" | cut -f1) ))
+}
+pack
 # Over the limit: the engine / trainer test binaries are the first to go.
 for optional in gan_models_tests gan_engine_tests; do
   [ "$size_mib" -ge "$max_mib" ] || break
-  if [ -e "$out/bin/$optional" ]; then
+  if [ -e "$out/libexec/$optional" ]; then
     echo "bundle.sh: leaving out $optional ($size_mib MiB is over $max_mib)"
-    rm -f "$out/bin/$optional" "$out/libexec/$optional" "$out/libexec/$optional.xz"
-    size_mib=$(du -sm "$out" | cut -f1)
+    rm -f "$out/bin/$optional" "$out/libexec/$optional"
+    pack
   fi
 done
+sed -i "s/^binaries=.*/binaries=$(cd "$out/libexec" && echo *)/" "$out/BUILD_INFO"
+rm -rf "$out/libexec"
+size_mib=$(du -sm "$out" | cut -f1)
 echo "bundle.sh: wrote $out ($size_mib MiB, flavour $flavour, architectures $built_arch)"
 if [ "$size_mib" -ge "$max_mib" ]; then
   echo "bundle.sh: the bundle is $size_mib MiB, over the $max_mib MiB limit" >&2

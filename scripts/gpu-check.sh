@@ -84,9 +84,10 @@ sm_count=$(timeout 20 python3 -c 'import torch; print(torch.cuda.get_device_prop
 # ---- 2. tests on the device --------------------------------------------------
 run_part "cuda kernel tests" "$(box 95)" "$out/tests-cuda.log" \
   "$bin/gan_cuda_tests" --gtest_output="json:$out/tests-cuda.json"
+# (The golden-file tests are left out: the files stay in the source tree.)
 if [ -x "$bin/gan_engine_tests" ]; then
   run_part "engine Device::cuda tests" "$(box 30)" "$out/tests-engine.log" \
-    "$bin/gan_engine_tests" --gtest_filter='*Cuda*:*CUDA*:CachingAllocator.*' --gtest_output="json:$out/tests-engine.json"
+    "$bin/gan_engine_tests" --gtest_filter='*Cuda*:*CUDA*:CachingAllocator.*-*Golden*' --gtest_output="json:$out/tests-engine.json"
 fi
 if [ -x "$bin/gan_models_tests" ]; then
   run_part "trainer Device::cuda tests" "$(box 30)" "$out/tests-models.log" \

@@ -1,18 +1,32 @@
 # shellcheck shell=bash
 # A gan bundle's lib/env.sh, sourced by its bin/ wrappers (scripts/bundle.sh).
-# Files over 4 MiB travel xz-compressed (lib/*.xz, libexec/*.xz): they are
-# unpacked once, in place when the bundle is writable, else under
-# ${TMPDIR:-/tmp}. Sets gan_bundle_run (where the unpacked files are) and
+# The binaries travel as one solid libexec.tar.xz and libraries over 4 MiB as
+# lib/*.xz: they are unpacked once, in place when the bundle is writable, else
+# under ${TMPDIR:-/tmp}. Sets gan_bundle_run (where the unpacked files are) and
 # LD_LIBRARY_PATH = the bundle's libraries, then the directories that hold the
 # CUDA libraries on this machine (toolkit, PyTorch's nvidia-* wheels, torch/lib),
 # unless GAN_BUNDLE_NO_SEARCH=1.
 gan_bundle_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 gan_bundle_root=$(dirname "$gan_bundle_lib")
 gan_bundle_run=$gan_bundle_root
-if [ ! -w "$gan_bundle_root/lib" ] || [ ! -w "$gan_bundle_root/libexec" ]; then
+if [ ! -w "$gan_bundle_root" ] || [ ! -w "$gan_bundle_root/lib" ]; then
   gan_bundle_run=${TMPDIR:-/tmp}/gan-bundle-$(id -u)-$(cksum <"$gan_bundle_root/BUILD_INFO" | cut -d' ' -f1)
 fi
-for gan_bundle_xz in "$gan_bundle_root"/lib/*.xz "$gan_bundle_root"/libexec/*.xz; do
+# The binaries: libexec.tar.xz -> libexec/ (once).
+if [ -f "$gan_bundle_root/libexec.tar.xz" ] && [ ! -f "$gan_bundle_run/libexec/.unpacked" ]; then
+  mkdir -p "$gan_bundle_run"
+  gan_bundle_tmp=$(mktemp -d "$gan_bundle_run/.unpack.XXXXXX")
+  if command -v xz >/dev/null; then
+    xz -dc "$gan_bundle_root/libexec.tar.xz" | tar -C "$gan_bundle_tmp" -xf -
+  else
+    python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' \
+      "$gan_bundle_root/libexec.tar.xz" "$gan_bundle_tmp"
+  fi && touch "$gan_bundle_tmp/libexec/.unpacked" && rm -rf "$gan_bundle_run/libexec" &&
+    mv "$gan_bundle_tmp/libexec" "$gan_bundle_run/libexec"
+  rm -rf "$gan_bundle_tmp"
+fi
+# Large libraries: lib/*.xz -> lib/ (once).
+for gan_bundle_xz in "$gan_bundle_root"/lib/*.xz; do
   [ -f "$gan_bundle_xz" ] || continue
   gan_bundle_dst=$gan_bundle_run/$(basename "$(dirname "$gan_bundle_xz")")/$(basename "$gan_bundle_xz" .xz)
   [ -f "$gan_bundle_dst" ] && continue
