@@ -110,7 +110,7 @@ fi
 # ---- 4. benchmarks --------------------------------------------------------------
 if [ -x "$bin/gan_bench_cuda" ]; then
   run_part "gan_bench_cuda" "$(box 95)" "$out/bench.log" \
-    "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/dcgan64/|gemm/|step/)' --benchmark_min_time=0.05 \
+    "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/dcgan64/[^/]*/n64/|gemm/|step/dcgan28_cuda/64/)' \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 fi
 
@@ -133,11 +133,11 @@ fi
 
 # ---- summary -------------------------------------------------------------------------
 printf '%s\n' "${parts[@]}" >"$out/parts.txt"
-python3 - "$out" "$gpu_line" "$sm_count" "${arch:-?}" "${commit:-?}" "$((SECONDS - start))" <<'PY' || status=1
+python3 - "$out" "$gpu_line" "$sm_count" "${arch:-?}" "${commit:-?}" "$((SECONDS - start))" "$status" <<'PY' || status=1
 import json, os, re, sys
-out, gpu_line, sm, arch, commit, secs = sys.argv[1:7]
+out, gpu_line, sm, arch, commit, secs, status = sys.argv[1:8]
 name, driver, mem, cc = (x.strip() for x in (gpu_line.split(",") + ["?"] * 4)[:4])
-S = {"status": "ran", "device": {"name": name, "driver": driver, "memory": mem, "compute_capability": cc,
+S = {"status": "passed" if status == "0" else "failed", "device": {"name": name, "driver": driver, "memory": mem, "compute_capability": cc,
                                  "sm_count": sm}, "build": {"architectures": arch, "commit": commit},
      "seconds": int(secs), "parts": [], "tests": {}, "largest_errors": [], "sanitizer": {},
      "bench": {}, "train": {}}
@@ -177,20 +177,39 @@ for tool in ("memcheck", "racecheck"):
         m = re.search(r"ERROR SUMMARY: (\d+) error", t) or re.search(r"RACECHECK SUMMARY: (\d+) hazard", t)
         S["sanitizer"][tool] = {"errors": int(m.group(1)) if m else None,
                                 "summary": (re.findall(r"(?:ERROR|RACECHECK) SUMMARY:.*", t) or ["?"])[-1]}
-b = read("bench.json")
-if b:
-    runs = {r["name"]: r for r in json.loads(b).get("benchmarks", []) if r.get("run_type", "iteration") == "iteration"}
+def bench_runs():
+    # The JSON file is complete only when the benchmarks finished; after a
+    # timeout the console log still has every finished line.
+    try:
+        return {r["name"]: r for r in json.loads(read("bench.json")).get("benchmarks", [])
+                if r.get("run_type", "iteration") == "iteration"}
+    except ValueError:
+        scale = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+        runs = {}
+        for line in read("bench.log").splitlines():
+            m = re.match(r"(\S+)\s+([0-9.]+) (ns|us|ms|s)\s+[0-9.]+ (?:ns|us|ms|s)\s+\d+", line)
+            if m:
+                runs[m.group(1)] = {"real_time": float(m.group(2)) * scale[m.group(3)], "time_unit": "us"}
+            elif " ERROR OCCURRED" in line:
+                runs[line.split()[0]] = {"real_time": 0.0, "error_occurred": True}
+        return runs
+
+runs = bench_runs()
+if runs:
+    skipped = [n for n, r in runs.items() if r.get("error_occurred")]
+    runs = {n: r for n, r in runs.items() if not r.get("error_occurred")}
     ratios = []
     for n, r in runs.items():
         for mine, peer in (("/ours/", "/cudnn/"), ("/ours/", "/cublas/")):
             if mine in n and n.replace(mine, peer) in runs:
                 p = runs[n.replace(mine, peer)]
-                ratios.append({"case": n.replace(mine, "/"), "ours_us": r["real_time"], "peer_us": p["real_time"],
+                ratios.append({"case": n.replace(mine, "/"), "ours": r["real_time"], "peer": p["real_time"],
+                               "unit": r.get("time_unit", "us"),
                                "ours_over_peer": r["real_time"] / p["real_time"] if p["real_time"] else None})
     S["bench"] = {"ratios": ratios,
                   "step": [{"name": n, "time": r["real_time"], "unit": r.get("time_unit")} for n, r in runs.items()
                            if n.startswith("step/")],
-                  "skipped": [n for n, r in runs.items() if r.get("error_occurred")][:5]}
+                  "skipped": len(skipped)}
 tr = read("train.log")
 ms = re.findall(r"([0-9.]+) ms/step", tr)
 if ms:
@@ -202,7 +221,7 @@ if ms and pt:
     S["train"]["gan_over_pytorch"] = float(ms[-1]) / float(pt.group(1))
 
 json.dump(S, open(os.path.join(out, "summary.json"), "w"), indent=2)
-L = [f"# gan GPU check: {name}", "",
+L = [f"# gan GPU check: {name}: {S['status'].upper()}", "",
      f"device {name}, driver {driver}, {mem}, compute capability {cc}, {sm} SMs; bundle architectures {arch}, "
      f"commit {commit}; {secs} s in all", "", "| part | status | s |", "|---|---|---|"]
 L += [f"| {p['name']} | {p['status']} | {p['seconds']} |" for p in S["parts"]]
@@ -216,10 +235,12 @@ if S["largest_errors"]:
 if S["sanitizer"]:
     L += ["", "## compute-sanitizer", ""] + [f"- {k}: {v['summary']}" for k, v in S["sanitizer"].items()]
 if S["bench"]:
-    L += ["", "## Benchmarks (ours / peer: below 1 is faster)", "", "| case | ours µs | peer µs | ratio |",
+    L += ["", "## Benchmarks (ours / peer: below 1 is faster)", "", "| case | ours | peer (cuDNN / cuBLAS) | ratio |",
           "|---|---|---|---|"]
-    L += [f"| {r['case']} | {r['ours_us']:.1f} | {r['peer_us']:.1f} | {r['ours_over_peer']:.2f} |"
+    L += [f"| {r['case']} | {r['ours']:.1f} {r['unit']} | {r['peer']:.1f} {r['unit']} | {r['ours_over_peer']:.2f} |"
           for r in S["bench"]["ratios"] if r["ours_over_peer"] is not None]
+    if S["bench"]["skipped"]:
+        L += [f"- {S['bench']['skipped']} benchmarks reported an error or skipped (bench.log)"]
     L += [f"- {s['name']}: {s['time']:.2f} {s['unit']}" for s in S["bench"]["step"]]
 if S["train"]:
     L += ["", "## Training", ""] + [f"- {k}: {v:.3f}" for k, v in S["train"].items()]
