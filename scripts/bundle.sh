@@ -17,7 +17,7 @@
 #   <out>/bench/pytorch_dcgan_step.py, configs/, data/ (a 4096-image slice of
 #                    Fashion-MNIST when this machine has it)
 #
-#   scripts/bundle.sh [--arch "90;80"] [--build build/cuda] [--out dist/gan-bundle] [--no-build]
+#   scripts/bundle.sh [--arch "90;80"] [--build build/cuda] [--out build/gan-bundle] [--no-build]
 #
 # --arch: real architectures (GAN_CUDA_ARCHITECTURES), default "90;80". An
 # existing build is reused as it is when its architectures match (or with
@@ -26,7 +26,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 arch="90;80"
 build=$root/build/cuda
-out=$root/dist/gan-bundle
+out=$root/build/gan-bundle
 do_build=1
 while [ $# -gt 0 ]; do
   case "$1" in
