@@ -576,7 +576,9 @@ void abandon_block() {
 
 // ---- the instrumentation's entry points (g++ -fsanitize=kernel-address, outline) ----
 // Called before every load/store of the instrumented kernel code; no sanitizer
-// runtime is linked.
+// runtime is linked. Only in builds that instrument (never beside ASan's runtime,
+// which has functions of these names).
+#if GAN_SIMT_RACECHECK_AVAILABLE
 
 #define GAN_SIMT_RACE_HOOKS(n)                                                                     \
   extern "C" void __asan_load##n##_noabort(uintptr_t a) {                                          \
@@ -599,3 +601,4 @@ extern "C" void __asan_storeN_noabort(uintptr_t a, std::size_t n) {
   gan::simt::detail::race::access(a, n, true, reinterpret_cast<uintptr_t>(__builtin_return_address(0)));
 }
 extern "C" void __asan_handle_no_return() {}
+#endif  // GAN_SIMT_RACECHECK_AVAILABLE
