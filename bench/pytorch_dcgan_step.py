@@ -6,10 +6,11 @@ The same model (models/include/gan/models/dcgan.h, features 32: G 100->128x7x7
 gan's Trainer (models/src/trainer.cpp), which follows PyTorch's DCGAN example:
 fake = G(z) once; D step on a real batch and fake.detach(); G step through
 D(fake); non-saturating loss with logits; Adam lr 2e-4, betas (0.5, 0.999); no
-EMA. Batch 64, CPU, same number of threads. Prints the median ms/step over the
-timed steps after warm-up.
+EMA. Batch 64, CPU, same number of threads (or --device cuda: the GPU with
+cuDNN, TF32 as gan's default; each step synchronised). Prints the median
+ms/step over the timed steps after warm-up.
 
-  python3 bench/pytorch_dcgan_step.py [--threads 2] [--steps 20] [--batch 64]
+  python3 bench/pytorch_dcgan_step.py [--threads 2] [--steps 20] [--batch 64] [--device cpu|cuda]
 
 Needs Debian's python3-torch (not installed by scripts/install-deps.sh: it is a
 benchmark peer, not a dependency). bench/compare_dcgan_step.sh runs both sides.
@@ -47,16 +48,24 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    dev = torch.device(a.device)
+    if a.device == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     g, d = dcgan28()
+    g, d = g.to(dev), d.to(dev)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(a.batch, 1, 28, 28) * 2 - 1
+    real = torch.rand(a.batch, 1, 28, 28, device=dev) * 2 - 1
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
 
     def step():
-        z = torch.randn(a.batch, 100, 1, 1)
+        z = torch.randn(a.batch, 100, 1, 1, device=dev)
         fake = g(z)
         d_real, d_fake = d(real).view(-1), d(fake.detach()).view(-1)
         loss_d = F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
@@ -70,12 +79,15 @@ def main():
 
     for _ in range(a.warmup):
         step()
+    sync()
     times = []
     for _ in range(a.steps):
         t0 = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - t0)
-    print(f"pytorch {torch.__version__} threads {a.threads} batch {a.batch}: "
+    where = f"device {torch.cuda.get_device_name()}" if a.device == "cuda" else f"threads {a.threads}"
+    print(f"pytorch {torch.__version__} {where} batch {a.batch}: "
           f"median {1000 * statistics.median(times):.2f} ms/step "
           f"(min {1000 * min(times):.2f}, {a.steps} steps after {a.warmup} warm-up)")
 

@@ -120,11 +120,13 @@ inline std::string for_each_order(const std::function<void()>& body) {
   body();
   return "gpu";
 #else
+  // GAN_SIMT_ORDER=eager (or <order>+eager) keeps the eager warp schedule on in both orders.
+  const bool eager = gan::simt::schedule().eager;
   for (auto order : {gan::simt::Order::forward, gan::simt::Order::reverse}) {
-    gan::simt::ScopedSchedule scoped({order, 0});
+    gan::simt::ScopedSchedule scoped({order, 0, eager});
     body();
   }
-  return "forward,reverse";
+  return eager ? "forward,reverse+eager" : "forward,reverse";
 #endif
 }
 

@@ -15,6 +15,7 @@
 // arrive (or the exit of the last missing lane) computes every lane's result.
 #include "block.h"
 #include "fiber_stack.h"
+#include "racecheck.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -48,7 +49,8 @@ struct AsyncCopy {
   const void* src;
   int bytes;
   int src_bytes;
-  int group;  // 0: not committed yet
+  int group;     // 0: not committed yet
+  uintptr_t pc;  // the cp_async site, for racecheck
 };
 
 struct Thread {
@@ -106,6 +108,9 @@ struct Block {
   std::exception_ptr error;
   ctx::fiber scheduler;  // the scheduler's continuation while a thread runs
   std::byte* shared = nullptr;
+  std::byte* shared_alloc = nullptr;  // shared minus the red zone while racecheck is on
+  bool race = false;                  // racecheck on for this block
+  std::vector<int> eager;             // Schedule::eager: lanes released by a collective, run next
   std::mt19937_64 rng;
   StackCache stacks;
   // ASan: the worker thread's own stack
@@ -230,6 +235,7 @@ void resume(Block& b, int i) {
   Thread& t = b.threads[static_cast<std::size_t>(i)];
   b.current = i;
   threadIdx = t.idx;
+  if (b.race) race::set_thread(i);
   t_switches += 2;
   asan_start(&b.fake_stack, t.stack_bottom, t.stack_size);
   t.fiber = std::move(t.fiber).resume();
@@ -353,9 +359,11 @@ void finish_group(Block& b, int warp, Group& g) {
       for (int m = 0; m < 32; ++m)
         if ((arrived >> m & 1u) && g.value[m] == g.value[l]) r |= uint64_t{1} << m;
     }
-    Thread& t = b.threads[static_cast<std::size_t>(warp * 32 + l)];
+    const int tid = warp * 32 + l;
+    Thread& t = b.threads[static_cast<std::size_t>(tid)];
     t.result = r;
     set_state(b, t, State::runnable);
+    if (b.grid->schedule.eager && tid != b.current) b.eager.push_back(tid);
   }
 }
 
@@ -409,6 +417,7 @@ void release_barrier(Block& b) {
   for (Thread& t : b.threads)
     if (t.state == State::barrier) set_state(b, t, State::runnable);
   b.at_barrier = 0;
+  if (b.race) race::barrier();
   if (b.grid->schedule.order == Order::random) std::shuffle(b.order.begin(), b.order.end(), b.rng);
 }
 
@@ -452,7 +461,8 @@ std::string lane_activity(const Block& b, int tid) {
 
 // ---- thread lifetime -------------------------------------------------------------
 
-void perform(const AsyncCopy& c) {
+void perform(const Block& b, const AsyncCopy& c) {
+  if (b.race) race::record_write(b.current, c.dst, static_cast<std::size_t>(c.bytes), c.pc);
   std::memcpy(c.dst, c.src, static_cast<std::size_t>(c.src_bytes));
   std::memset(static_cast<char*>(c.dst) + c.src_bytes, 0, static_cast<std::size_t>(c.bytes - c.src_bytes));
 }
@@ -537,13 +547,20 @@ void setup(Block& b, const GridRun& grid, uint64_t linear) {
   b.current = -1;
   b.aborting = false;
   b.error = nullptr;
+  b.eager.clear();
+  b.race = grid.racecheck;
+  // Racecheck: red zones on both sides catch out-of-bounds accesses.
   const std::size_t bytes = cfg.dynamic_shared;
-  b.shared = static_cast<std::byte*>(::operator new(bytes == 0 ? 1 : bytes, std::align_val_t{128}));
-  std::memset(b.shared, 0xff, bytes);  // uninitialised shared memory: NaN floats, -1 integers
+  const std::size_t zone = b.race ? race::kRedZone : 0;
+  b.shared_alloc = static_cast<std::byte*>(::operator new(bytes + 2 * zone + 1, std::align_val_t{128}));
+  b.shared = b.shared_alloc + zone;
+  std::memset(b.shared_alloc, 0xff, bytes + 2 * zone);  // uninitialised shared memory: NaN floats, -1 integers
+  if (b.race) race::begin_block(cfg, b.idx, n, b.shared, bytes);
 }
 
 void release_shared(Block& b) {
-  ::operator delete(b.shared, std::align_val_t{128});
+  ::operator delete(b.shared_alloc, std::align_val_t{128});
+  b.shared_alloc = nullptr;
   b.shared = nullptr;
 }
 
@@ -554,6 +571,14 @@ void schedule(Block& b) {
       if (b.threads[static_cast<std::size_t>(i)].state != State::runnable) continue;
       resume(b, i);
       if (b.error) std::rethrow_exception(b.error);
+      // Schedule::eager: a warp released by a collective runs on before anyone else.
+      for (std::size_t e = 0; e < b.eager.size(); ++e) {
+        const int j = b.eager[e];
+        if (b.threads[static_cast<std::size_t>(j)].state != State::runnable) continue;
+        resume(b, j);
+        if (b.error) std::rethrow_exception(b.error);
+      }
+      b.eager.clear();
     }
     if (b.runnable > 0) continue;  // threads released during the pass, before their turn
     if (b.live == 0) return;
@@ -600,18 +625,31 @@ void run_block(const GridRun& grid, uint64_t linear) {
   blockIdx = b.idx;
   blockDim = grid.config->block;
   gridDim = grid.config->grid;
+  std::string race_report;
   try {
     schedule(b);
+  } catch (const std::exception& e) {
+    abort_block(b);
+    b.current = -1;
+    t_block = nullptr;
+    if (b.race) race_report = race::end_block();
+    release_shared(b);
+    // A hazard is the likelier cause of what went wrong after it.
+    if (!race_report.empty()) throw Error(race_report + "; then: " + e.what());
+    throw;
   } catch (...) {
     abort_block(b);
     b.current = -1;
     t_block = nullptr;
+    if (b.race) race::abandon_block();
     release_shared(b);
     throw;
   }
   b.current = -1;
   t_block = nullptr;
+  if (b.race) race_report = race::end_block();
   release_shared(b);
+  if (!race_report.empty()) throw Error(race_report);
 }
 
 // ---- entry points used by the kernel-side headers ------------------------------
@@ -698,7 +736,8 @@ void cp_async(void* dst, const void* src, int bytes, int src_bytes) {
   if (reinterpret_cast<uintptr_t>(dst) % align != 0 || reinterpret_cast<uintptr_t>(src) % align != 0)
     thread_fail(b, "cp_async of " + std::to_string(bytes) + " bytes needs both addresses aligned to " +
                        std::to_string(bytes));
-  b.threads[static_cast<std::size_t>(b.current)].copies.push_back(AsyncCopy{dst, src, bytes, src_bytes, 0});
+  b.threads[static_cast<std::size_t>(b.current)].copies.push_back(
+      AsyncCopy{dst, src, bytes, src_bytes, 0, reinterpret_cast<uintptr_t>(__builtin_return_address(0))});
 }
 
 void cp_async_commit() {
@@ -715,7 +754,7 @@ void cp_async_wait(int pending_groups) {
   const int newest_done = t.last_group - pending_groups;
   auto done = [&](const AsyncCopy& c) { return c.group != 0 && c.group <= newest_done; };
   for (const AsyncCopy& c : t.copies)
-    if (done(c)) perform(c);
+    if (done(c)) perform(b, c);
   std::erase_if(t.copies, done);
 }
 

@@ -14,6 +14,7 @@ struct GridRun {
   void (*invoke)(const void*);
   const void* closure;
   Schedule schedule;
+  bool racecheck = false;  // the shared-memory hazard checker (racecheck.h)
 };
 
 // Runs block number `linear` (x fastest) of the grid to completion on the

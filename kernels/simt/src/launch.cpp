@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "block.h"
+#include "racecheck.h"
 
 #ifndef GAN_SIMT_SERIAL
 #define GAN_SIMT_SERIAL 0
@@ -28,6 +29,7 @@ namespace {
 struct Settings {
   std::mutex mutex;
   Schedule schedule;
+  bool racecheck = false;
   int workers = 1;
   std::unordered_map<const void*, std::size_t> max_dynamic_shared;  // opt-in per kernel
 };
@@ -45,6 +47,7 @@ Settings& settings() {
   static Settings* s = [] {
     auto* p = new Settings;  // never destroyed: launches may happen during static destruction
     if (const char* env = std::getenv("GAN_SIMT_ORDER")) p->schedule = parse_schedule(env);
+    if (const char* env = std::getenv("GAN_SIMT_RACECHECK")) p->racecheck = env[0] != '\0' && std::string_view(env) != "0";
     p->workers = default_workers();
     return p;
   }();
@@ -206,6 +209,12 @@ void set_schedule(Schedule sch) {
 }
 
 Schedule parse_schedule(std::string_view text) {
+  if (text == "eager") return {Order::forward, 0, true};
+  if (text.ends_with("+eager") && text.size() > 6 && text != "eager+eager") {
+    Schedule s = parse_schedule(text.substr(0, text.size() - 6));
+    s.eager = true;
+    return s;
+  }
   if (text == "forward") return {Order::forward, 0};
   if (text == "reverse") return {Order::reverse, 0};
   if (text == "random") return {Order::random, 0};
@@ -216,17 +225,33 @@ Schedule parse_schedule(std::string_view text) {
     if (!digits.empty() && end != nullptr && *end == '\0') return {Order::random, seed};
   }
   throw Error("gan::simt: schedule order '" + std::string(text) +
-              "' is not one of forward, reverse, random, random:<seed> (GAN_SIMT_ORDER)");
+              "' is not one of forward, reverse, random, random:<seed>, optionally with +eager, or eager "
+              "(GAN_SIMT_ORDER)");
 }
 
 std::string to_string(Schedule s) {
+  std::string out = "?";
   switch (s.order) {
-    case Order::forward: return "forward";
-    case Order::reverse: return "reverse";
-    case Order::random: return "random:" + std::to_string(s.seed);
+    case Order::forward: out = "forward"; break;
+    case Order::reverse: out = "reverse"; break;
+    case Order::random: out = "random:" + std::to_string(s.seed); break;
   }
-  return "?";
+  return s.eager ? out + "+eager" : out;
 }
+
+bool racecheck() {
+  Settings& s = settings();
+  std::lock_guard lock(s.mutex);
+  return s.racecheck;
+}
+
+void set_racecheck(bool on) {
+  Settings& s = settings();
+  std::lock_guard lock(s.mutex);
+  s.racecheck = on;
+}
+
+bool racecheck_available() { return detail::race::available(); }
 
 int workers() {
   Settings& s = settings();
@@ -258,7 +283,11 @@ void launch(const LaunchConfig& config, void (*invoke)(const void*), const void*
     throw Error("gan::simt: " + detail::describe(config) +
                 ": launched from inside a kernel (dynamic parallelism is not emulated)");
   check(config);
-  const detail::GridRun grid{&config, invoke, closure, schedule()};
+  const detail::GridRun grid{&config, invoke, closure, schedule(), racecheck()};
+  if (grid.racecheck && !detail::race::available())
+    throw Error("gan::simt: " + detail::describe(config) +
+                ": racecheck is on (GAN_SIMT_RACECHECK) but this build's kernels are not instrumented "
+                "(an ASan or serial build, or CMake -DGAN_SIMT_RACECHECK=OFF)");
   const uint64_t blocks = uint64_t{config.grid.x} * config.grid.y * config.grid.z;
   const BlockOrder order(grid.schedule, blocks);
 

@@ -70,4 +70,19 @@ void misc(const float* x, float* y, int n);  // n % 4 == 0
 void static_shared_overflow(float* out);
 void dynamic_shared_overflow(float* out);
 
+// race.cu (racecheck tests), blocks of 64 threads (two warps).
+// out[i] = x[(i + 32) % 64] through shared memory; without the barrier a race between the warps.
+void cross_warp_exchange(const float* x, float* out, bool with_barrier);
+// Exchanges within each warp ordered by __syncwarp / __ballot_sync / a
+// shuffle, shared atomics from both warps: no hazard. With w = i / 32 * 32 and
+// lane = i % 32: out[i] = 2 x[i] + x[w + ((lane ^ 1) + 1) % 32]; counts = {64, 63}.
+void ordered_exchange(const float* x, float* out, int* counts);
+// out = {sum(x), sum(2x)} by two block all-reductions through the same two
+// slots; protect = false drops the barrier between them (a write-after-read race).
+void double_allreduce(const float* x, float* out, bool protect);
+// Thread 40 writes one float past 64 floats of dynamic shared memory.
+void dynamic_shared_oob(float* out);
+// One block of 32 threads: thread 31 writes one float past a static __shared__ float[32].
+void static_shared_oob(float* out);
+
 }  // namespace gan::simt_test

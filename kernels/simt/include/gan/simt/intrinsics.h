@@ -3,7 +3,7 @@
 //
 // Fast-math intrinsics (__expf, __fdividef, ...) are computed at full
 // precision: the GPU's approximations are within a few ulp of these, so tests
-// against the CPU reference use a tolerance anyway. Atomics are std::atomic_ref
+// against the CPU reference use a tolerance anyway. Atomics are GCC __atomic
 // operations, relaxed like the GPU's, and truly atomic across worker threads.
 #pragma once
 
@@ -158,53 +158,63 @@ inline void __nanosleep(unsigned /*ns*/) {}
 
 // ---- atomics ---------------------------------------------------------------
 // Overloads for exactly the types CUDA has, so argument conversions behave alike.
+// GCC's __atomic builtins, relaxed like the GPU's and truly atomic across
+// worker threads, in functions the racecheck instrumentation leaves out
+// (GAN_SIMT_ATOMIC): atomics are never hazards. (std::atomic_ref would be an
+// out-of-line, instrumented libstdc++ call here.)
+
+#define GAN_SIMT_ATOMIC __attribute__((no_sanitize_address))
 
 namespace gan::simt::detail {
-template <class T>
-inline std::atomic_ref<T> atomic(T* p) {
-  return std::atomic_ref<T>(*p);
-}
 template <class T, class F>
-inline T atomic_update(T* p, F f) {  // CAS loop for the operations atomic_ref lacks
-  auto a = atomic(p);
-  T old = a.load(std::memory_order_relaxed);
-  while (!a.compare_exchange_weak(old, f(old), std::memory_order_relaxed)) {
-  }
+GAN_SIMT_ATOMIC inline T atomic_update(T* p, F f) {  // CAS loop for what the builtins lack
+  T old;
+  __atomic_load(p, &old, __ATOMIC_RELAXED);
+  T desired = f(old);
+  while (!__atomic_compare_exchange(p, &old, &desired, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) desired = f(old);
   return old;
 }
 }  // namespace gan::simt::detail
 
-#define GAN_SIMT_ATOMIC_FETCH(name, T, method)                                       \
-  inline T name(T* address, T val) {                                                 \
-    return gan::simt::detail::atomic(address).method(val, std::memory_order_relaxed); \
-  }
-GAN_SIMT_ATOMIC_FETCH(atomicAdd, int, fetch_add)
-GAN_SIMT_ATOMIC_FETCH(atomicAdd, unsigned, fetch_add)
-GAN_SIMT_ATOMIC_FETCH(atomicAdd, unsigned long long, fetch_add)
-GAN_SIMT_ATOMIC_FETCH(atomicAdd, float, fetch_add)
-GAN_SIMT_ATOMIC_FETCH(atomicAdd, double, fetch_add)
-GAN_SIMT_ATOMIC_FETCH(atomicSub, int, fetch_sub)
-GAN_SIMT_ATOMIC_FETCH(atomicSub, unsigned, fetch_sub)
-GAN_SIMT_ATOMIC_FETCH(atomicAnd, int, fetch_and)
-GAN_SIMT_ATOMIC_FETCH(atomicAnd, unsigned, fetch_and)
-GAN_SIMT_ATOMIC_FETCH(atomicAnd, unsigned long long, fetch_and)
-GAN_SIMT_ATOMIC_FETCH(atomicOr, int, fetch_or)
-GAN_SIMT_ATOMIC_FETCH(atomicOr, unsigned, fetch_or)
-GAN_SIMT_ATOMIC_FETCH(atomicOr, unsigned long long, fetch_or)
-GAN_SIMT_ATOMIC_FETCH(atomicXor, int, fetch_xor)
-GAN_SIMT_ATOMIC_FETCH(atomicXor, unsigned, fetch_xor)
-GAN_SIMT_ATOMIC_FETCH(atomicXor, unsigned long long, fetch_xor)
-GAN_SIMT_ATOMIC_FETCH(atomicExch, int, exchange)
-GAN_SIMT_ATOMIC_FETCH(atomicExch, unsigned, exchange)
-GAN_SIMT_ATOMIC_FETCH(atomicExch, unsigned long long, exchange)
-GAN_SIMT_ATOMIC_FETCH(atomicExch, float, exchange)
+#define GAN_SIMT_ATOMIC_FETCH(name, T, expr)                          \
+  GAN_SIMT_ATOMIC inline T name(T* address, T val) { return expr; }
+GAN_SIMT_ATOMIC_FETCH(atomicAdd, int, __atomic_fetch_add(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAdd, unsigned, __atomic_fetch_add(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAdd, unsigned long long, __atomic_fetch_add(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAdd, float,
+                      gan::simt::detail::atomic_update(address, [val](float old) { return old + val; }))
+GAN_SIMT_ATOMIC_FETCH(atomicAdd, double,
+                      gan::simt::detail::atomic_update(address, [val](double old) { return old + val; }))
+GAN_SIMT_ATOMIC_FETCH(atomicSub, int, __atomic_fetch_sub(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicSub, unsigned, __atomic_fetch_sub(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAnd, int, __atomic_fetch_and(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAnd, unsigned, __atomic_fetch_and(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicAnd, unsigned long long, __atomic_fetch_and(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicOr, int, __atomic_fetch_or(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicOr, unsigned, __atomic_fetch_or(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicOr, unsigned long long, __atomic_fetch_or(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicXor, int, __atomic_fetch_xor(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicXor, unsigned, __atomic_fetch_xor(address, val, __ATOMIC_RELAXED))
+GAN_SIMT_ATOMIC_FETCH(atomicXor, unsigned long long, __atomic_fetch_xor(address, val, __ATOMIC_RELAXED))
 #undef GAN_SIMT_ATOMIC_FETCH
 
+#define GAN_SIMT_ATOMIC_EXCH(T)                                      \
+  GAN_SIMT_ATOMIC inline T atomicExch(T* address, T val) {           \
+    T old;                                                           \
+    __atomic_exchange(address, &val, &old, __ATOMIC_RELAXED);        \
+    return old;                                                      \
+  }
+GAN_SIMT_ATOMIC_EXCH(int)
+GAN_SIMT_ATOMIC_EXCH(unsigned)
+GAN_SIMT_ATOMIC_EXCH(unsigned long long)
+GAN_SIMT_ATOMIC_EXCH(float)
+#undef GAN_SIMT_ATOMIC_EXCH
+
 #define GAN_SIMT_ATOMIC_MINMAX(T)                                                                  \
-  inline T atomicMax(T* address, T val) {                                                          \
+  GAN_SIMT_ATOMIC inline T atomicMax(T* address, T val) {                                          \
     return gan::simt::detail::atomic_update(address, [val](T old) { return old < val ? val : old; }); \
   }                                                                                                \
-  inline T atomicMin(T* address, T val) {                                                          \
+  GAN_SIMT_ATOMIC inline T atomicMin(T* address, T val) {                                          \
     return gan::simt::detail::atomic_update(address, [val](T old) { return val < old ? val : old; }); \
   }
 GAN_SIMT_ATOMIC_MINMAX(int)
@@ -213,11 +223,10 @@ GAN_SIMT_ATOMIC_MINMAX(long long)
 GAN_SIMT_ATOMIC_MINMAX(unsigned long long)
 #undef GAN_SIMT_ATOMIC_MINMAX
 
-#define GAN_SIMT_ATOMIC_CAS(T)                                                                \
-  inline T atomicCAS(T* address, T compare, T val) {                                          \
-    gan::simt::detail::atomic(address).compare_exchange_strong(compare, val,                   \
-                                                               std::memory_order_relaxed);     \
-    return compare; /* the old value either way */                                            \
+#define GAN_SIMT_ATOMIC_CAS(T)                                                                       \
+  GAN_SIMT_ATOMIC inline T atomicCAS(T* address, T compare, T val) {                                 \
+    __atomic_compare_exchange(address, &compare, &val, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);   \
+    return compare; /* the old value either way */                                                   \
   }
 GAN_SIMT_ATOMIC_CAS(int)
 GAN_SIMT_ATOMIC_CAS(unsigned)
@@ -226,10 +235,10 @@ GAN_SIMT_ATOMIC_CAS(unsigned short)
 #undef GAN_SIMT_ATOMIC_CAS
 
 // ((old >= val) ? 0 : (old + 1)) and (((old == 0) | (old > val)) ? val : (old - 1)).
-inline unsigned atomicInc(unsigned* address, unsigned val) {
+GAN_SIMT_ATOMIC inline unsigned atomicInc(unsigned* address, unsigned val) {
   return gan::simt::detail::atomic_update(address, [val](unsigned old) { return old >= val ? 0u : old + 1; });
 }
-inline unsigned atomicDec(unsigned* address, unsigned val) {
+GAN_SIMT_ATOMIC inline unsigned atomicDec(unsigned* address, unsigned val) {
   return gan::simt::detail::atomic_update(
       address, [val](unsigned old) { return (old == 0 || old > val) ? val : old - 1; });
 }

@@ -31,13 +31,20 @@ class Error : public gan::kernels::KernelError {
 // run between synchronisation points. Races show up as order-dependent results.
 enum class Order { forward, reverse, random };
 
+// eager: a warp whose collective (shuffle, ballot, __syncwarp, ...) completes
+// runs on at once, every lane until its next wait, before any other thread
+// (without it the released lanes wait for their turn in the order, behind the
+// rest of the block). Warps racing ahead of the others is what shows a
+// missing __syncthreads between two uses of the same shared slots.
 struct Schedule {
   Order order = Order::forward;
   uint64_t seed = 0;  // used by Order::random
+  bool eager = false;
 };
 
 // The process-wide schedule. Initialised from GAN_SIMT_ORDER
-// ("forward" | "reverse" | "random" | "random:<seed>"), default forward.
+// ("forward" | "reverse" | "random" | "random:<seed>", each optionally with
+// "+eager"; "eager" alone is "forward+eager"), default forward.
 Schedule schedule();
 void set_schedule(Schedule s);
 Schedule parse_schedule(std::string_view text);  // throws Error on bad text
@@ -53,6 +60,30 @@ class ScopedSchedule {
 
  private:
   Schedule saved_;
+};
+
+// The shared-memory hazard checker (racecheck): between two barriers, a byte
+// of shared memory written by one thread and read or written by a thread of
+// another warp is an error naming the kernel, the shared array and offset,
+// both threads and both source sites; so is an access outside the dynamic
+// shared buffer or outside every static __shared__ array. Atomics are not
+// hazards; threads of one warp are not checked against each other. Initialised
+// from GAN_SIMT_RACECHECK (1/0), default off. It needs kernels compiled with
+// the instrumentation (the sim flavour without ASan, CMake GAN_SIMT_RACECHECK);
+// turning it on in another build makes every launch throw.
+bool racecheck();
+void set_racecheck(bool on);
+bool racecheck_available();
+
+class ScopedRacecheck {
+ public:
+  explicit ScopedRacecheck(bool on) : saved_(racecheck()) { set_racecheck(on); }
+  ~ScopedRacecheck() { set_racecheck(saved_); }
+  ScopedRacecheck(const ScopedRacecheck&) = delete;
+  ScopedRacecheck& operator=(const ScopedRacecheck&) = delete;
+
+ private:
+  bool saved_;
 };
 
 // Worker threads that run blocks (the calling thread is one of them).

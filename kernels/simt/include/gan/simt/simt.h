@@ -28,7 +28,9 @@
 //   and hangs (there is no preemption); atomics between blocks work;
 // * a launch is synchronous; the stream argument is ignored.
 //
-// Environment: GAN_SIMT_ORDER=forward|reverse|random[:seed] (schedule order),
+// Environment: GAN_SIMT_ORDER=forward|reverse|random[:seed][+eager] or eager
+// (schedule order; +eager runs a warp on after each collective),
+// GAN_SIMT_RACECHECK=1 (shared-memory hazard checker, see runtime.h),
 // GAN_SIMT_WORKERS=n (worker threads), GAN_SIMT_STACK_KB=n (fiber stack size,
 // default 256 KiB, 1 MiB under ASan; overflow hits a guard page).
 //
