@@ -5,6 +5,8 @@
 #   1. the sim flavour (CPU backend + kernels on the SIMT emulator): every suite,
 #      two test processes at a time with one OpenMP thread each (2 cores, no
 #      oversubscription: OpenMP's spin-waiting collapses when threads > cores);
+#   1b. (sim) every CUDA kernel test once more under the emulator's shared-memory
+#      hazard checker and the eager warp schedule (scripts/racecheck.sh);
 #   2. the kernel suites again with 3 threads, so the parallel paths and uneven
 #      chunking are exercised;
 #   3. the cpu flavour, the one the README's main command builds: every target,
@@ -16,7 +18,8 @@
 #      compiled and linked, its ptxas report checked for spills and the TF32
 #      implicit-GEMM PTX for tensor-core MMAs (no GPU needed; its GPU tests
 #      are run on a machine with one: ctest -L gpu), and the GPU benchmark
-#      binary started once (it skips without a GPU).
+#      binary started once (it skips without a GPU); the GPU bundle made from
+#      that build and its check run once (it says it skipped without a GPU).
 # GAN_TEST_FLAVOUR=cpu|sim picks the flavour of step 1; GAN_TEST_SANITIZE=0 skips
 # step 5; GAN_TEST_CUDA_BUILD=0 skips step 6; GAN_TEST_CPU_FLAVOUR=0 skips 3-4.
 set -euo pipefail
@@ -37,6 +40,9 @@ step() {
 step "build: $flavour flavour" bash scripts/build.sh "$flavour"
 step "tests: $flavour flavour, every suite" \
   env OMP_NUM_THREADS=1 ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 900
+if [ "$flavour" = sim ]; then
+  step "racecheck: cuda tests, hazard checker + eager" bash scripts/racecheck.sh "build/$flavour"
+fi
 step "tests: kernel suites, 3 threads" \
   env OMP_NUM_THREADS=3 ctest --test-dir "build/$flavour" -L kernels --output-on-failure -j 1 --timeout 900
 if [ "${GAN_TEST_CPU_FLAVOUR:-1}" != 0 ] && [ "$flavour" != cpu ]; then
@@ -59,6 +65,9 @@ if [ "${GAN_TEST_CUDA_BUILD:-1}" != 0 ]; then
     # "skipped: no CUDA device" and the binary exits 0 (one quick case runs on a GPU).
     step "cuda: gan_bench_cuda starts" \
       build/cuda/bench/cuda/gan_bench_cuda --benchmark_filter='^gemm/square_m1024_n1024_k1024_NN/cublas/tf32/'
+    step "cuda: GPU bundle + its check (skips without a GPU)" \
+      bash -c 'bash scripts/bundle.sh --no-build --build build/cuda --out build/gan-bundle &&
+               build/gan-bundle/check.sh build/gan-bundle-check'
   else
     echo "test.sh: no nvcc: skipping the cuda flavour build"
   fi
