@@ -8,6 +8,9 @@
 
 namespace gan::models {
 
+LossOut GanSystem::d_loss(const DLossInput& in) { return {models::d_loss(setup_.loss, in.real.adv, in.fake.adv), {}}; }
+LossOut GanSystem::g_loss(const GLossInput& in) { return {models::g_loss(setup_.loss, in.fake.adv), {}}; }
+
 io::Image GanSystem::render_samples(const Tensor& samples, int64_t nrow) { return make_image_grid(samples, nrow); }
 
 Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass) {

@@ -10,14 +10,6 @@ namespace gan::models {
 
 namespace {
 
-// Channel widths from the input side, as DcganGenerator: 28 -> {4f, 2f}, 32 ->
-// {4f, 2f, f}, 64 -> {8f, 4f, 2f, f}.
-std::vector<int64_t> g_widths(int64_t image_size, int64_t f) {
-  if (image_size == 28) return {4 * f, 2 * f};
-  if (image_size == 32) return {4 * f, 2 * f, f};
-  return {8 * f, 4 * f, 2 * f, f};
-}
-
 nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
   nn::ConvTranspose2dOptions o;
   o.stride = stride;
@@ -32,8 +24,8 @@ CondDcganGenerator::CondDcganGenerator(const DcganOptions& o, int64_t k, Generat
     : Module("CondDcganGenerator"), options(o), num_classes(k) {
   check_dcgan_options(o);
   GAN_CHECK(k >= 1, "CondDcganGenerator: num_classes must be >= 1, got ", k);
-  const std::vector<int64_t> w = g_widths(o.image_size, o.features_g);
-  const int64_t k0 = o.image_size == 28 ? 7 : 4;
+  const std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_g);
+  const int64_t k0 = dcgan_base_kernel(o.image_size);
   for (size_t i = 0; i < w.size(); ++i) {
     // Stage 0: [N, z, 1, 1] -> [N, w0, k0, k0]; later stages double H and W.
     convs.push_back(i == 0 ? std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], k0, gen, convt(1, 0, false))

@@ -18,19 +18,17 @@ void check_dcgan_options(const DcganOptions& o) {
   GAN_CHECK(o.outputs >= 1, "dcgan: outputs must be >= 1, got ", o.outputs);
 }
 
-namespace {
-
-using nn::ModulePtr;
-
-// Channel widths from the input side: 28 -> {4f, 2f}, 32 -> {4f, 2f, f}, 64 -> {8f, 4f, 2f, f}.
-std::vector<int64_t> widths(int64_t image_size, int64_t f) {
+std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f) {
   if (image_size == 28) return {4 * f, 2 * f};
   if (image_size == 32) return {4 * f, 2 * f, f};
   return {8 * f, 4 * f, 2 * f, f};
 }
 
-// 28x28 starts from 7x7 (kernel 7), the others from 4x4.
-int64_t base_kernel(int64_t image_size) { return image_size == 28 ? 7 : 4; }
+int64_t dcgan_base_kernel(int64_t image_size) { return image_size == 28 ? 7 : 4; }
+
+namespace {
+
+using nn::ModulePtr;
 
 nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
   nn::ConvTranspose2dOptions o;
@@ -52,10 +50,10 @@ nn::Conv2dOptions conv(int64_t stride, int64_t padding, bool bias) {
 
 DcganGenerator::DcganGenerator(const DcganOptions& o, Generator& gen) : Module("DcganGenerator"), options(o) {
   check_dcgan_options(o);
-  const std::vector<int64_t> w = widths(o.image_size, o.features_g);
+  const std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_g);
   main = std::make_shared<nn::Sequential>();
   // [N, z, 1, 1] -> [N, w0, k, k]
-  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], base_kernel(o.image_size), gen, convt(1, 0, false)));
+  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], dcgan_base_kernel(o.image_size), gen, convt(1, 0, false)));
   main->push_back(std::make_shared<nn::BatchNorm2d>(w[0]));
   main->push_back(std::make_shared<nn::ReLU>());
   // Each stage doubles H and W.
@@ -81,7 +79,7 @@ Tensor DcganGenerator::forward(const Tensor& z) {
 DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
     : Module("DcganDiscriminator"), options(o) {
   check_dcgan_options(o);
-  std::vector<int64_t> w = widths(o.image_size, o.features_d);
+  std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_d);
   std::reverse(w.begin(), w.end());  // from the image side: 28 -> {2f, 4f}
   main = std::make_shared<nn::Sequential>();
   // First layer: no batch norm (the paper), so it keeps its bias.
@@ -94,7 +92,7 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
   }
   // [N, w_last, k, k] -> [N, outputs, 1, 1]
   main->push_back(
-      std::make_shared<nn::Conv2d>(w.back(), o.outputs, base_kernel(o.image_size), gen, conv(1, 0, true)));
+      std::make_shared<nn::Conv2d>(w.back(), o.outputs, dcgan_base_kernel(o.image_size), gen, conv(1, 0, true)));
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);
 }

@@ -29,6 +29,11 @@ Tensor normal_noise(int64_t n, int64_t z_dim, Generator& gen, Device device) {
   return Tensor::randn({n, z_dim}, gen, Options{}.with(device));
 }
 
+Latent conditional_latent(int64_t n, int64_t z_dim, int64_t k, Generator& gen, Device device, int64_t klass) {
+  Tensor z = normal_noise(n, z_dim, gen, device);  // z first: the same draws as an unconditional system's
+  return {z, sample_classes(n, k, gen, device, klass), {}};
+}
+
 Tensor one_hot(const Tensor& y, int64_t k) {
   GAN_CHECK(y.defined() && y.dim() == 1 && y.dtype() == DType::i64, "one_hot: expected labels [N] i64, got ",
             y.defined() ? shape_str(y.shape()) : std::string("none"));

@@ -20,6 +20,9 @@ DcganOptions dcgan_net(const SystemSetup& s, int64_t extra_z = 0, int64_t extra_
 
 // z [n, z_dim] ~ N(0, 1) from `gen` on `device`.
 Tensor normal_noise(int64_t n, int64_t z_dim, Generator& gen, Device device);
+// z as normal_noise, then y = sample_classes(n, k, ..., klass): the latent of
+// a class-conditional system.
+Latent conditional_latent(int64_t n, int64_t z_dim, int64_t k, Generator& gen, Device device, int64_t klass);
 // y [N] i64 -> one-hot [N, k] f32 (on y's device).
 Tensor one_hot(const Tensor& y, int64_t k);
 

@@ -31,8 +31,7 @@ class Acgan : public GanSystem {
     return std::make_shared<DcganDiscriminator>(nets::dcgan_net(setup(), 0, 0, 1 + k_), init);
   }
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override {
-    Tensor z = nets::normal_noise(n, z_dim_, gen, device);
-    return {z, sample_classes(n, k_, gen, device, klass), {}};
+    return nets::conditional_latent(n, z_dim_, k_, gen, device, klass);
   }
   Tensor generate(nn::Module& G, const Latent& l) override { return G(ops::cat({l.z, nets::one_hot(l.y, k_)}, 1)); }
   // D(x) [N, 1 + K] -> adv [N] (column 0), class logits [N, K].

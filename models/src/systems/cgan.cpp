@@ -25,8 +25,7 @@ class Cgan : public GanSystem {
     return std::make_shared<DcganDiscriminator>(nets::dcgan_net(setup(), 0, k_), init);
   }
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override {
-    Tensor z = nets::normal_noise(n, z_dim_, gen, device);
-    return {z, sample_classes(n, k_, gen, device, klass), {}};
+    return nets::conditional_latent(n, z_dim_, k_, gen, device, klass);
   }
   Tensor generate(nn::Module& G, const Latent& l) override { return G(ops::cat({l.z, nets::one_hot(l.y, k_)}, 1)); }
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) override {
@@ -34,10 +33,6 @@ class Cgan : public GanSystem {
     const Tensor planes = ops::expand(nets::one_hot(y, k_).reshape({n, k_, 1, 1}), {n, k_, s, s});
     return {D(ops::cat({x, planes}, 1)), {}, {}};
   }
-  LossOut d_loss(const DLossInput& in) override {
-    return {models::d_loss(setup().loss, in.real.adv, in.fake.adv), {}};
-  }
-  LossOut g_loss(const GLossInput& in) override { return {models::g_loss(setup().loss, in.fake.adv), {}}; }
 
  private:
   int64_t z_dim_, k_;

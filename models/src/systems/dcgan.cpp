@@ -25,10 +25,6 @@ class Dcgan : public GanSystem {
   }
   Tensor generate(nn::Module& G, const Latent& l) override { return G(l.z); }
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor&) override { return {D(x), {}, {}}; }
-  LossOut d_loss(const DLossInput& in) override {
-    return {models::d_loss(setup().loss, in.real.adv, in.fake.adv), {}};
-  }
-  LossOut g_loss(const GLossInput& in) override { return {models::g_loss(setup().loss, in.fake.adv), {}}; }
 
  private:
   int64_t z_dim_;

@@ -49,10 +49,6 @@ class Mlp2d : public GanSystem {
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor&) override {
     return {D(x.reshape({x.size(0), 2})).reshape({x.size(0)}), {}, {}};
   }
-  LossOut d_loss(const DLossInput& in) override {
-    return {models::d_loss(setup().loss, in.real.adv, in.fake.adv), {}};
-  }
-  LossOut g_loss(const GLossInput& in) override { return {models::g_loss(setup().loss, in.fake.adv), {}}; }
 
   std::vector<std::pair<std::string, double>> evaluate(nn::Module& G, nn::Module&) override {
     const ModeStats s = evaluate_modes(points(G, eval_z_), ring_);

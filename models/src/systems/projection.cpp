@@ -53,8 +53,7 @@ class Projection : public GanSystem {
     return std::make_shared<ProjectionDiscriminator>(nets::dcgan_net(setup()), k_, init);
   }
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override {
-    Tensor z = nets::normal_noise(n, z_dim_, gen, device);
-    return {z, sample_classes(n, k_, gen, device, klass), {}};
+    return nets::conditional_latent(n, z_dim_, k_, gen, device, klass);
   }
   Tensor generate(nn::Module& G, const Latent& l) override {
     return nets::as<CondDcganGenerator>(G, "projection").forward(l.z, l.y);
@@ -62,10 +61,6 @@ class Projection : public GanSystem {
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) override {
     return {nets::as<ProjectionDiscriminator>(D, "projection").forward(x, y), {}, {}};
   }
-  LossOut d_loss(const DLossInput& in) override {
-    return {models::d_loss(setup().loss, in.real.adv, in.fake.adv), {}};
-  }
-  LossOut g_loss(const GLossInput& in) override { return {models::g_loss(setup().loss, in.fake.adv), {}}; }
 
  private:
   int64_t z_dim_, k_;

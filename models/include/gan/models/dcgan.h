@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "gan/nn/layers.h"
 #include "gan/random.h"
@@ -32,6 +33,11 @@ struct DcganOptions {
 
 // Throws gan::Error naming the field if an option is out of range.
 void check_dcgan_options(const DcganOptions& o);
+// G's channel widths from the input side: 28 -> {4f, 2f}, 32 -> {4f, 2f, f},
+// 64 -> {8f, 4f, 2f, f} (D uses them reversed); the first stage's kernel
+// (28: 7x7 from 1x1, else 4x4).
+std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f);
+int64_t dcgan_base_kernel(int64_t image_size);
 
 // z [N, z_dim] (or [N, z_dim, 1, 1]) -> images [N, C, S, S] in (-1, 1).
 class DcganGenerator : public nn::Module {

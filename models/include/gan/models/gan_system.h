@@ -104,8 +104,9 @@ class GanSystem {
   virtual Tensor generate(nn::Module& G, const Latent& latent) = 0;
   // x [N, C, S, S]; y [N] i64 class labels or undefined.
   virtual Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) = 0;
-  virtual LossOut d_loss(const DLossInput& in) = 0;
-  virtual LossOut g_loss(const GLossInput& in) = 0;
+  // Default: the run's adversarial loss (setup().loss) on the adv outputs.
+  virtual LossOut d_loss(const DLossInput& in);
+  virtual LossOut g_loss(const GLossInput& in);
 
   // ---- optional hooks ------------------------------------------------------------
   // Needs class labels from the data (an error naming the dataset and the
