@@ -1,0 +1,4 @@
+#include "commands.h"
+namespace gan::cli {
+void add_report_command(CLI::App&) {}
+}
