@@ -209,17 +209,18 @@ ClassifierTrainResult train_classifier(const ClassifierRecipe& r, const std::str
   return res;
 }
 
-LoadedClassifier load_classifier(const std::string& path_in, Device device) {
+LoadedClassifier load_classifier(const std::string& path_in, Device device, const std::string& expected_sha256) {
   LoadedClassifier out;
   out.path = path_in.empty() ? default_classifier_path() : path_in;
   GAN_CHECK(std::filesystem::exists(out.path), "classifier: weights file '", out.path,
             "' not found (retrain it with `gan classifier train`, or pass --classifier FILE)");
   out.sha256 = sha256_file(out.path);
-  if (path_in.empty()) {
-    GAN_CHECK(out.sha256 == kFmnistClassifierSha256, "classifier: '", out.path, "' has SHA-256 ", out.sha256,
-              " but this build pins ", kFmnistClassifierSha256,
-              " (kFmnistClassifierSha256): the weights were changed; metrics would not be comparable");
-  }
+  const std::string expected = !expected_sha256.empty() ? expected_sha256
+                               : path_in.empty()          ? std::string(kFmnistClassifierSha256)
+                                                          : std::string();
+  GAN_CHECK(expected.empty() || out.sha256 == expected, "classifier: '", out.path, "' has SHA-256 ", out.sha256,
+            " but ", expected, " is expected (kFmnistClassifierSha256 pins the committed weights): the file was ",
+            "changed, so metrics measured with it would not be comparable");
   const TensorFile f = load_tensors(out.path);
   auto meta = [&](const char* key) -> int64_t {
     const auto it = f.metadata.find(key);

@@ -98,10 +98,16 @@ EvalReport evaluate_features(const FeatureSet& fake, const Tensor* requested_lab
   r.extractor_sha256 = ref.extractor_sha256;
   r.seed = o.seed;
   const Tensor ff = fake.features.to(ref.real.features.device());
-  try {
-    r.frechet_classifier_distance = frechet_distance(ref.stats, gaussian_stats(ff));
-  } catch (const Error& e) {
-    r.frechet_note = e.what();
+  // A generator that emits NaN must fail loudly, not score: gaussian_stats names the sample.
+  const GaussianStats fake_stats = gaussian_stats(ff);
+  if (fake_stats.n >= fake_stats.dim && ref.stats.n >= ref.stats.dim) {
+    r.frechet_classifier_distance = frechet_distance(ref.stats, fake_stats);
+  } else {
+    try {
+      frechet_distance(ref.stats, fake_stats);
+    } catch (const Error& e) {
+      r.frechet_note = e.what();  // the refusal, with both counts
+    }
   }
   KernelDistanceOptions ko;
   ko.subsets = o.kid_subsets;

@@ -19,6 +19,9 @@ GaussianStats gaussian_stats(const Tensor& features) {
   const int64_t n = features.size(0), d = features.size(1);
   GAN_CHECK(n >= 2, "gaussian_stats: need at least 2 samples, got ", n);
   const std::vector<double> x = features.to_double_vector();
+  for (size_t i = 0; i < x.size(); ++i)
+    GAN_CHECK(std::isfinite(x[i]), "gaussian_stats: feature ", i % static_cast<size_t>(d), " of sample ",
+              i / static_cast<size_t>(d), " is ", x[i], " (non-finite images or features)");
   GaussianStats s;
   s.n = n, s.dim = d;
   s.mean.assign(static_cast<size_t>(d), 0.0);

@@ -34,7 +34,7 @@ namespace gan::models::eval {
 inline constexpr int64_t kClassifierImageSize = 28;
 // SHA-256 of models/weights/fmnist_classifier.safetensors (written by the recipe below).
 inline constexpr const char* kFmnistClassifierSha256 =
-    "0000000000000000000000000000000000000000000000000000000000000000";
+    "96c887b3f7fe824cc10642e3c1770ad3e439cbb964fe4493e01c09108494849c";
 inline constexpr const char* kFashionMnistTestImages = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
 inline constexpr const char* kFashionMnistTestLabels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
 
@@ -110,8 +110,11 @@ struct LoadedClassifier {
 };
 
 // Loads a classifier written by train_classifier. path "" = the committed
-// default, whose hash must equal kFmnistClassifierSha256 (gan::Error otherwise,
-// naming both hashes). Another path is loaded as is and its hash reported.
-LoadedClassifier load_classifier(const std::string& path = "", Device device = Device::cpu());
+// default, whose hash must equal kFmnistClassifierSha256. A non-empty
+// `expected_sha256` is checked the same way for any path (gan::Error naming
+// the file and both hashes); otherwise another path is loaded as is and its
+// hash reported.
+LoadedClassifier load_classifier(const std::string& path = "", Device device = Device::cpu(),
+                                 const std::string& expected_sha256 = "");
 
 }  // namespace gan::models::eval
