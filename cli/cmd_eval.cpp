@@ -12,6 +12,7 @@
 #include "gan/models/eval/checkpoint_samples.h"
 #include "gan/models/eval/evaluate.h"
 #include "gan/models/trainer.h"
+#include "gan/ops.h"
 
 namespace gan::cli {
 
@@ -21,7 +22,7 @@ namespace ev = models::eval;
 
 struct EvalArgs {
   std::string checkpoint, json, split = "t10k", classifier, features_out, device = "cpu";
-  int64_t n = 10000, kid_subsets = 100;
+  int64_t n = 10000, kid_subsets = 100, latents = 0;
   uint64_t seed = 0;
   bool real_floor = false, calibrate = false;
 };
@@ -70,7 +71,18 @@ void run_eval(const EvalArgs& a) {
     std::fflush(stdout);
     rows.push_back(std::move(r));
   };
-  if (!a.checkpoint.empty()) run(a.checkpoint, ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev));
+  if (!a.checkpoint.empty()) {
+    if (a.latents > 0) {
+      // A diversity-starved generator: only `latents` distinct z, each repeated (what a collapsed G emits).
+      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev);
+      std::vector<int64_t> idx(static_cast<size_t>(a.n));
+      for (int64_t i = 0; i < a.n; ++i) idx[static_cast<size_t>(i)] = i % a.latents;
+      run(a.checkpoint + " (" + std::to_string(a.latents) + " latents)",
+          ops::index_select0(few, Tensor::from_data({a.n}, idx).to(few.device())));
+    } else {
+      run(a.checkpoint, ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev));
+    }
+  }
   // The other split, drawn with another seed: what two real samples score.
   const std::string other = a.split == "t10k" ? "train" : "t10k";
   if (a.real_floor || a.calibrate) {
@@ -131,6 +143,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--classifier", a->classifier, "Feature classifier weights (default: the pinned file)");
   cmd->add_option("--device", a->device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   cmd->add_option("--kid-subsets", a->kid_subsets, "KID subsets")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--latents", a->latents,
+                  "Sample from only K distinct latent vectors, repeated (a deliberately collapsed generator)");
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");

@@ -92,21 +92,14 @@ void draw_axes(io::Image& img, const Frame& f, const PlotOptions& o, const std::
   if (!o.y_label.empty()) draw_text(img, f.left + 4, f.top + 4, o.y_label, kAxis);
 }
 
+// One row in the header, right-aligned above the plot area: never covers data.
 void draw_legend(io::Image& img, const Frame& f, const std::vector<std::pair<std::string, Color>>& entries) {
-  if (entries.empty()) return;
-  int w = 0;
-  for (const auto& e : entries) w = std::max(w, text_width(e.first));
-  const int row = 12, bw = w + 26, bh = static_cast<int>(entries.size()) * row + 6;
-  const int x0 = f.right - bw - 6, y0 = f.top + 6;
-  fill_rect(img, x0, y0, x0 + bw, y0 + bh, kWhite);
-  line(img, x0, y0, x0 + bw, y0, kGrid, 1, 1, 0, 0, img.width, img.height);
-  line(img, x0, y0 + bh, x0 + bw, y0 + bh, kGrid, 1, 1, 0, 0, img.width, img.height);
-  line(img, x0, y0, x0, y0 + bh, kGrid, 1, 1, 0, 0, img.width, img.height);
-  line(img, x0 + bw, y0, x0 + bw, y0 + bh, kGrid, 1, 1, 0, 0, img.width, img.height);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const int y = y0 + 4 + static_cast<int>(i) * row;
-    fill_rect(img, x0 + 5, y + 2, x0 + 17, y + 4, entries[i].second);
-    draw_text(img, x0 + 22, y, entries[i].first, kBlack);
+  int x = f.right;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    x -= text_width(it->first) + 22;
+    const int y = f.top - 12;
+    fill_rect(img, x, y + 2, x + 12, y + 4, it->second);
+    draw_text(img, x + 16, y, it->first, kBlack);
   }
 }
 

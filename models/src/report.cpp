@@ -4,12 +4,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "gan/error.h"
 #include "gan/io/png.h"
+#include "gan/models/diagnostics.h"
 #include "gan/models/plot.h"
 
 namespace gan::models {
@@ -40,7 +42,7 @@ std::vector<std::string> class_labels(size_t n) {
 
 }  // namespace
 
-ReportResult write_report(const std::string& run_dir) {
+ReportResult write_report(const std::string& run_dir, bool replay_diagnostics) {
   namespace fs = std::filesystem;
   const std::string path = run_dir + "/metrics.jsonl";
   std::ifstream in(path);
@@ -51,6 +53,14 @@ ReportResult write_report(const std::string& run_dir) {
   std::vector<plot::VLine> alarms;
   std::vector<double> histogram;
   std::string text;
+  Diagnostics diag;
+  auto replay = [&](const std::vector<Alarm>& raised) {
+    for (const Alarm& a : raised) {
+      alarms.push_back({static_cast<double>(a.step), alarm_color(a.kind), "ALARM " + a.kind});
+      res.replayed.push_back(a.line());
+      ++res.alarms;
+    }
+  };
   while (std::getline(in, text)) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -60,7 +70,26 @@ ReportResult write_report(const std::string& run_dir) {
     }
     ++res.records;
     const double step = j["step"].get<double>();
+    auto num = [&](const char* key) {
+      return j.contains(key) && j[key].is_number() ? j[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+    };
+    if (replay_diagnostics && j.contains("loss_d") && j.contains("loss_g")) {
+      replay(diag.observe(StepRecord{static_cast<int64_t>(step), num("loss_d"), num("loss_g"), num("d_real"),
+                                     num("d_fake"), num("grad_norm_g"), num("grad_norm_d")}));
+    }
+    if (replay_diagnostics && (j.contains("frechet_classifier_distance") || j.contains("class_histogram"))) {
+      EvalRecord e;
+      e.step = static_cast<int64_t>(step);
+      if (j.contains("class_histogram") && j["class_histogram"].is_array())
+        e.num_classes = static_cast<int64_t>(j["class_histogram"].size());
+      e.classes_covered = num("classes_covered");
+      e.class_entropy_bits = num("class_entropy_bits");
+      e.near_duplicate_rate = num("near_duplicate_rate");
+      e.frechet_classifier_distance = num("frechet_classifier_distance");
+      replay(diag.observe(e));
+    }
     if (j.contains("alarm") && j["alarm"].is_string()) {
+      if (replay_diagnostics) continue;  // replaced by the replay
       const std::string kind = j["alarm"].get<std::string>();
       alarms.push_back({step, alarm_color(kind), "ALARM " + kind});
       ++res.alarms;
@@ -80,6 +109,7 @@ ReportResult write_report(const std::string& run_dir) {
       c.second.push_back(it->is_null() ? NAN : it->get<double>());
     }
   }
+  if (replay_diagnostics) res.replayed.push_back(diag.summary());
   GAN_CHECK(res.records > 0, "report: '", path, "' holds no record with a \"step\" (", res.skipped,
             " unparseable lines)");
   const std::string out_dir = run_dir + "/report";

@@ -84,6 +84,24 @@ TEST(Report, WritesPanelsAndMarksAlarms) {
   EXPECT_EQ(magenta_cols, 1);
 }
 
+// A run without live diagnostics: replaying its records finds the collapse of G's gradient.
+TEST(Report, ReplayedDiagnosticsFindVanishingGradients) {
+  const std::string dir = temp_dir("replay");
+  {
+    std::ofstream f(dir + "/metrics.jsonl");
+    for (int s = 1; s <= 600; ++s) {
+      const bool dead = s > 300;
+      f << "{\"step\":" << s << ",\"loss_d\":" << (dead ? 0.01 : 1.3 + 0.05 * std::sin(s)) << ",\"loss_g\":0.7"
+        << ",\"d_real\":" << (dead ? 0.999 : 0.6) << ",\"d_fake\":" << (dead ? 0.001 : 0.4)
+        << ",\"grad_norm_d\":1.0,\"grad_norm_g\":" << (dead ? 1e-5 : 1.0 + 0.1 * std::cos(s)) << "}\n";
+    }
+  }
+  const ReportResult r = write_report(dir, /*replay_diagnostics=*/true);
+  ASSERT_EQ(r.alarms, 1) << (r.replayed.empty() ? "" : r.replayed.back());
+  EXPECT_EQ(r.replayed[0].rfind("ALARM step 350 vanishing_gradients: ", 0), 0u) << r.replayed[0];
+  EXPECT_NE(r.replayed.back().find("vanishing_gradients: 1 episode(s), at step 350"), std::string::npos);
+}
+
 TEST(Report, MissingOrEmptyMetricsAreErrors) {
   const std::string dir = temp_dir("empty");
   try {

@@ -29,10 +29,15 @@ struct ReportResult {
   std::vector<std::string> files;  // written, report.png last
   int64_t records = 0;             // parsed lines
   int64_t skipped = 0;             // unparseable lines
-  int64_t alarms = 0;
+  int64_t alarms = 0;              // alarm records drawn (read, or replayed)
+  std::vector<std::string> replayed;  // Alarm::line() of each replayed alarm, then the summary
 };
 
 // gan::Error naming the file when RUN_DIR/metrics.jsonl is missing or holds no record.
-ReportResult write_report(const std::string& run_dir);
+// replay_diagnostics: feed the step and eval records through a fresh
+// Diagnostics (diagnostics.h) and draw the alarms it raises instead of the
+// file's alarm records: the live diagnostics, after the fact, for runs that
+// did not have them (or to try other thresholds).
+ReportResult write_report(const std::string& run_dir, bool replay_diagnostics = false);
 
 }  // namespace gan::models
