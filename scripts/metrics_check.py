@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Independent NumPy/SciPy computation of gan's feature metrics.
 
 Reads a feature file written by `gan eval --features-out FILE` (safetensors:
@@ -20,7 +20,7 @@ Writes a JSON file next to the features (default tests/golden/metrics_check.json
 that tests/models/test_metrics_golden.cpp compares the C++ results with. The
 test only reads the stored values; it never runs Python.
 
-  python3 scripts/metrics_check.py tests/golden/metrics_features.safetensors \
+  /usr/bin/python3 scripts/metrics_check.py tests/golden/metrics_features.safetensors \
       --out tests/golden/metrics_check.json
 Needs Debian's python3-numpy and python3-scipy.
 """
