@@ -114,7 +114,8 @@ void run_eval(const EvalArgs& a) {
     for (const Row& r : rows) {
       nlohmann::ordered_json j;
       j["name"] = r.name;
-      for (auto& [k, v] : nlohmann::ordered_json::parse(ev::to_json(r.report)).items()) j[k] = v;
+      const nlohmann::ordered_json report = nlohmann::ordered_json::parse(ev::to_json(r.report));  // outlives items()
+      for (const auto& [k, v] : report.items()) j[k] = v;
       out.push_back(j);
     }
     const std::string text = out.dump(2) + "\n";
