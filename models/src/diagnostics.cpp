@@ -78,9 +78,11 @@ std::vector<Alarm> Diagnostics::observe(const StepRecord& r) {
   std::vector<Alarm> out;
   // ---- vanishing gradients: D saturated and G's gradient collapsed, sustained.
   const bool saturated = r.d_real > o_.d_real_saturated && r.d_fake < o_.d_fake_saturated;
+  // Reference scale of G's gradient: the running median of unsaturated steps; until there are
+  // enough of them (D can win from the third step), the largest unsaturated norm seen stands in.
   const double med = healthy_grad_g_.size() >= static_cast<size_t>(o_.min_median_samples)
                          ? median(std::vector<double>(healthy_grad_g_.begin(), healthy_grad_g_.end()))
-                         : std::numeric_limits<double>::quiet_NaN();
+                         : healthy_max_g_;
   const bool collapsed = !std::isnan(med) && r.grad_norm_g < o_.grad_collapse_ratio * med;
   if (saturated && collapsed) {
     if (vanish_run_ == 0) vanish_sum_dr_ = vanish_sum_df_ = vanish_sum_g_ = 0;
@@ -91,7 +93,7 @@ std::vector<Alarm> Diagnostics::observe(const StepRecord& r) {
       const double n = static_cast<double>(vanish_run_);
       raise(out, r.step, "vanishing_gradients",
             fmt("D wins outright and G's gradient collapsed for %lld steps: mean D(x) %.4f, D(G(z)) %.4f, "
-                "|grad G| %.3g vs running median %.3g (%.1f%%)",
+                "|grad G| %.3g vs reference %.3g (%.1f%%)",
                 static_cast<long long>(vanish_run_), vanish_sum_dr_ / n, vanish_sum_df_ / n, vanish_sum_g_ / n, med,
                 100 * (vanish_sum_g_ / n) / med));
       vanish_active_ = true;
@@ -102,6 +104,7 @@ std::vector<Alarm> Diagnostics::observe(const StepRecord& r) {
     // Only steps outside the suspicious state feed the median, so a collapse
     // cannot drag its own reference down.
     if (!saturated && std::isfinite(r.grad_norm_g)) {
+      healthy_max_g_ = std::isnan(healthy_max_g_) ? r.grad_norm_g : std::max(healthy_max_g_, r.grad_norm_g);
       healthy_grad_g_.push_back(r.grad_norm_g);
       if (static_cast<int64_t>(healthy_grad_g_.size()) > o_.median_window) healthy_grad_g_.pop_front();
     }

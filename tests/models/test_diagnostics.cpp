@@ -73,9 +73,28 @@ TEST(Diagnostics, VanishingGradientsFireOncePerEpisode) {
   EXPECT_EQ(vg[1].step, 1250);
   EXPECT_NE(vg[0].message.find("D(x) 0.9950, D(G(z)) 0.0040"), std::string::npos) << vg[0].message;
   EXPECT_NE(vg[0].message.find("|grad G| 0.0002"), std::string::npos) << vg[0].message;
+  const size_t at = vg[0].message.find("vs reference ");
+  ASSERT_NE(at, std::string::npos) << vg[0].message;
+  EXPECT_NEAR(std::stod(vg[0].message.substr(at + 13)), 1.0, 0.1) << vg[0].message;  // median of the healthy steps
   EXPECT_EQ(vg[0].to_json().rfind("{\"step\":550,\"alarm\":\"vanishing_gradients\",\"message\":", 0), 0u);
   EXPECT_NE(d.summary().find("vanishing_gradients: 2 episode(s), at step 550, 1250"), std::string::npos)
       << d.summary();
+}
+
+// D wins from the third step (an overpowered D with the minimax loss): the
+// unsaturated first steps give the reference; the alarm waits for the warm-up.
+TEST(Diagnostics, DWinningFromTheStartIsVanishing) {
+  Diagnostics d;
+  std::vector<Alarm> fired;
+  for (int64_t s = 1; s <= 400; ++s) {
+    StepRecord r{s, 0.01, -0.001, 0.99, 0.001, 0.005, 0.5};
+    if (s <= 2) r = StepRecord{s, 1.6, -3.5, 0.3, 0.25, 7.5, 40};
+    for (const Alarm& a : d.observe(r)) fired.push_back(a);
+  }
+  ASSERT_EQ(fired.size(), 1u) << d.summary();
+  EXPECT_EQ(fired[0].kind, "vanishing_gradients");
+  EXPECT_EQ(fired[0].step, 101);
+  EXPECT_NE(fired[0].message.find("vs reference 7.5"), std::string::npos) << fired[0].message;
 }
 
 // A confident D with the non-saturating loss keeps G's gradient large: no alarm.

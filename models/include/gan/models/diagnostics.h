@@ -14,9 +14,10 @@
 // The rules and why (defaults in DiagnosticsOptions):
 //
 // * vanishing_gradients: D wins outright (mean D(x) > 0.95 and mean D(G(z)) <
-//   0.05: sigmoid outputs) AND |grad G| < 0.1 x its running median (the median
-//   of the last 200 steps that were not in that state), both for 50
-//   consecutive steps. That is the minimax loss's failure (Goodfellow et al.
+//   0.05: sigmoid outputs) AND |grad G| < 0.1 x its reference (the running
+//   median of the last 200 steps that were not in that state; until 20 such
+//   steps exist, the largest |grad G| of an unsaturated step, e.g. the first
+//   steps against an untrained D), both for 50 consecutive steps. That is the minimax loss's failure (Goodfellow et al.
 //   2014, Arjovsky & Bottou 2017): log(1 - D(G(z))) is flat where D is
 //   confident, so G stops learning. A confident D alone is not an alarm (with
 //   the non-saturating loss G's gradient stays large), and a small gradient
@@ -121,6 +122,7 @@ class Diagnostics {
   std::vector<Alarm> alarms_;
   // vanishing gradients
   std::deque<double> healthy_grad_g_;
+  double healthy_max_g_ = std::numeric_limits<double>::quiet_NaN();
   int64_t vanish_run_ = 0, vanish_clear_ = 0;
   bool vanish_active_ = false;
   double vanish_sum_dr_ = 0, vanish_sum_df_ = 0, vanish_sum_g_ = 0;
