@@ -172,7 +172,11 @@ io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o) {
   for (const VLine& v : o.vlines) x0 = std::min(x0, v.x), x1 = std::max(x1, v.x);
   if (!std::isfinite(x0)) x0 = 0, x1 = 1;
   if (!std::isfinite(y0)) y0 = 0, y1 = 1;
-  if (x1 <= x0) x1 = x0 + 1;
+  if (std::isfinite(o.x_min) && std::isfinite(o.x_max) && o.x_max > o.x_min) x0 = o.x_min, x1 = o.x_max;
+  if (x1 <= x0) {  // one point: centred
+    const double pad = std::max(1.0, 0.1 * std::abs(x0));
+    x0 -= pad, x1 += pad;
+  }
   if (y1 <= y0) {
     const double pad = std::max(std::abs(y0) * 0.1, o.log_y ? 0.5 : 1e-3);
     y0 -= pad, y1 += pad;

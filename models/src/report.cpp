@@ -1,6 +1,7 @@
 // write_report (report.h): metrics.jsonl -> PNG panels.
 #include "gan/models/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -157,9 +158,16 @@ ReportResult write_report(const std::string& run_dir, bool replay_diagnostics) {
     emit("grad_norms.png",
          plot::line_plot({series("grad_norm_d", "|grad D|", 0), series("grad_norm_g", "|grad G|", 1)}, o));
   }
+  // Metric panels share the training curves' step range, so they line up under them.
+  double run_x0 = NAN, run_x1 = NAN;
+  if (auto it = curves.find("loss_d"); it != curves.end() && !it->second.first.empty()) {
+    run_x0 = *std::min_element(it->second.first.begin(), it->second.first.end());
+    run_x1 = *std::max_element(it->second.first.begin(), it->second.first.end());
+  }
   size_t color = 4;
   for (const std::string& key : metric_order) {
     plot::PlotOptions o;
+    o.x_min = std::min(run_x0, 0.0), o.x_max = run_x1;
     o.title = key;
     o.x_label = "step";
     o.height = 260;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +39,7 @@ struct PlotOptions {
   bool log_y = false;     // non-positive values are skipped
   double smoothing = 0;   // EMA weight of the past in [0, 1): 0 = raw only
   std::vector<VLine> vlines;
+  double x_min = NAN, x_max = NAN;  // fixed x range (both finite), e.g. a run's steps; else from the data
 };
 
 io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o);
