@@ -230,7 +230,15 @@ io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o) {
     };
     if (o.smoothing > 0 && !s.markers) {
       draw(s.y, 1, 0.25);
-      draw(ema(s.y, o.smoothing), 2, 1.0);
+      if (o.log_y) {  // smooth what is drawn: the logarithm (else one early spike dominates for decades)
+        std::vector<double> ly(s.y.size());
+        for (size_t i = 0; i < ly.size(); ++i) ly[i] = s.y[i] > 0 ? std::log(s.y[i]) : NAN;
+        std::vector<double> sm = ema(ly, o.smoothing);
+        for (double& v : sm) v = std::exp(v);
+        draw(sm, 2, 1.0);
+      } else {
+        draw(ema(s.y, o.smoothing), 2, 1.0);
+      }
     } else {
       draw(s.y, s.markers ? 2 : 1, 1.0);
     }
