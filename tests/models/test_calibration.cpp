@@ -18,8 +18,8 @@ namespace {
 struct Calibration : ::testing::Test {
   static void SetUpTestSuite() {
     clf = new LoadedClassifier(load_classifier());  // default path: the hash is checked
-    ref = new RealReference(build_real_reference(*clf, load_real_split("t10k"), "t10k", 500, 0));
-    other = new Tensor(draw_images(load_real_split("train"), 500, 1));
+    ref = new RealReference(build_real_reference(*clf, load_real_split("t10k"), "t10k", 300, 0));
+    other = new Tensor(draw_images(load_real_split("train"), 300, 1));
   }
   static void TearDownTestSuite() {
     delete clf;
@@ -28,7 +28,7 @@ struct Calibration : ::testing::Test {
   }
   static EvalReport score(const Tensor& images) {
     EvalOptions o;
-    o.kid_subsets = 10;
+    o.kid_subsets = 5;
     return evaluate(images, nullptr, *ref, o);
   }
   static LoadedClassifier* clf;
@@ -48,7 +48,7 @@ TEST_F(Calibration, ClassifierIsAccurate) {
 
 TEST_F(Calibration, DistancesGrowWithNoiseAndBlur) {
   const EvalReport floor = score(*other);
-  EXPECT_EQ(floor.n_real, 500);
+  EXPECT_EQ(floor.n_real, 300);
   EXPECT_EQ(floor.split, "t10k");
   EXPECT_GT(floor.manifold.precision, 0.6);
   EXPECT_GT(floor.classes.classes_covered, 9);

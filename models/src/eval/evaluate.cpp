@@ -180,6 +180,20 @@ std::string format_table(const EvalReport& r, const std::string& title) {
   return s;
 }
 
+std::string format_line(const EvalReport& r) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "FCD %.2f  KIDx1e3 %.1f  P %.3f R %.3f  D %.3f C %.3f  dup %.3f",
+                r.frechet_classifier_distance, 1e3 * r.kernel_distance.mean, r.manifold.precision, r.manifold.recall,
+                r.manifold.density, r.manifold.coverage, r.manifold.near_duplicate_rate);
+  std::string s = buf;
+  if (!r.classes.histogram.empty()) {
+    std::snprintf(buf, sizeof buf, "  score %.2f  classes %lld/%zu", r.classes.classifier_score,
+                  static_cast<long long>(r.classes.classes_covered), r.classes.histogram.size());
+    s += buf;
+  }
+  return s;
+}
+
 std::string to_json(const EvalReport& r, int64_t step) {
   nlohmann::ordered_json j;
   if (step >= 0) j["step"] = step;

@@ -1,10 +1,18 @@
 // The offline metric suite: one call from generated images to a report.
 //
-//   auto clf = eval::load_classifier();                       // pinned weights, hash checked
+//   auto clf = eval::load_classifier("", device);             // pinned weights, hash checked
 //   eval::RealReference ref = eval::build_real_reference(clf, eval::load_real_split("t10k"), "t10k",
-//                                                        10000, /*seed*/ 0);   // once per run
+//                                                        n, /*seed*/ 0);       // once per run
 //   eval::EvalReport r = eval::evaluate(fake_images, nullptr, ref, {});        // every eval interval
-//   std::puts(eval::format_table(r).c_str());  json line: eval::to_json(r)
+//   std::puts(eval::format_table(r).c_str());   // or eval::format_line(r) in a progress log
+//   metrics.jsonl line: eval::to_json(r, step); diagnostics: Diagnostics::observe(eval_record(step, r))
+//
+// For a trainer's eval_every: the reference costs one feature pass over n real
+// images plus an n x n k-NN pass (n = 10,000: ~20 s on 2 busy CPU cores; n =
+// 2,000: ~1 s), each evaluation the same for the fakes; compare numbers only at
+// equal n. Images must have the classifier's channel count (1 for the
+// committed Fashion-MNIST network): extract_features throws otherwise, so a
+// trainer on another dataset should skip evaluation (or take --classifier).
 //
 // Every number is measured on the classifier's penultimate features (128-d)
 // or its softmax; see distances.h, frechet.h, kernel_distance.h, manifold.h,
@@ -104,6 +112,8 @@ EvalReport evaluate_features(const FeatureSet& fake, const Tensor* requested_lab
 // A fixed-width table (one metric per line, with n, split, hash and seed), and
 // one JSON object (no newline) with the keys listed in evaluate.cpp's to_json.
 std::string format_table(const EvalReport& r, const std::string& title = "");
+// One progress line: "FCD 125.27  KIDx1e3 23223.7  P 0.617 R 0.009  D 0.377 C 0.052  dup 0.000  score 2.44  classes 10/10".
+std::string format_line(const EvalReport& r);
 // step >= 0 puts "step" first (a metrics.jsonl line for the trainer).
 std::string to_json(const EvalReport& r, int64_t step = -1);
 
