@@ -22,7 +22,7 @@ namespace {
 // Keys that are not curves of their own: provenance, bookkeeping, or drawn elsewhere.
 const std::set<std::string> kNotMetrics = {
     "step", "loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g", "step_seconds",
-    "elapsed_seconds", "run_seconds", "sampled", "checkpointed", "n_real", "n_fake", "seed", "eval_seconds",
+    "elapsed_seconds", "run_seconds", "sampled", "checkpointed", "n_real", "n_fake", "seed", "reference_seed", "eval_seconds",
     "kernel_distance_subsets", "kernel_distance_subset_size", "kernel_distance_std", "split", "extractor_sha256",
     "class_histogram", "alarm", "message"};
 

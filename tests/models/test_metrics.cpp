@@ -263,7 +263,8 @@ TEST(Evaluate, ReportStatesProvenanceAndRefusesSmallFrechet) {
   EXPECT_EQ(r.kernel_distance.subset_size, 60);
   const std::string j = to_json(r, 42);
   EXPECT_EQ(j.rfind("{\"step\":42,\"n_real\":100,\"n_fake\":60,\"split\":\"t10k\",\"extractor_sha256\":\"abc123\",\"seed\":5", 0), 0u) << j;
-  EXPECT_NE(format_table(r).find("n_real 100 (t10k), n_fake 60, seed 5"), std::string::npos);
+  EXPECT_NE(j.find("\"reference_seed\":7"), std::string::npos) << j;
+  EXPECT_NE(format_table(r).find("n_real 100 (t10k, seed 7), n_fake 60, seed 5"), std::string::npos) << format_table(r);
   EXPECT_EQ(format_line(r).rfind("FCD ", 0), 0u);
   // 16 dims, 60 samples: computed. 10 samples: refused with a note, the rest still measured.
   EXPECT_TRUE(std::isfinite(r.frechet_classifier_distance));

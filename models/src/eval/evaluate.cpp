@@ -97,6 +97,7 @@ EvalReport evaluate_features(const FeatureSet& fake, const Tensor* requested_lab
   r.split = ref.split;
   r.extractor_sha256 = ref.extractor_sha256;
   r.seed = o.seed;
+  r.reference_seed = ref.seed;
   const Tensor ff = fake.features.to(ref.real.features.device());
   // A generator that emits NaN must fail loudly, not score: gaussian_stats names the sample.
   const GaussianStats fake_stats = gaussian_stats(ff);
@@ -143,7 +144,8 @@ std::string fmt(const char* f, double v) {
 std::string format_table(const EvalReport& r, const std::string& title) {
   std::string s;
   s += (title.empty() ? std::string("metrics") : title) + ": n_real " + std::to_string(r.n_real) + " (" + r.split +
-       "), n_fake " + std::to_string(r.n_fake) + ", seed " + std::to_string(r.seed) + ", extractor sha256 " +
+       ", seed " + std::to_string(r.reference_seed) + "), n_fake " + std::to_string(r.n_fake) + ", seed " +
+       std::to_string(r.seed) + ", extractor sha256 " +
        r.extractor_sha256.substr(0, 16) + "...\n";
   auto row = [&](const std::string& name, const std::string& value) {
     char buf[160];
@@ -203,6 +205,7 @@ std::string to_json(const EvalReport& r, int64_t step) {
   j["split"] = r.split;
   j["extractor_sha256"] = r.extractor_sha256;
   j["seed"] = r.seed;
+  j["reference_seed"] = r.reference_seed;
   j["frechet_classifier_distance"] = num(r.frechet_classifier_distance);
   j["kernel_distance_mean"] = num(r.kernel_distance.mean);
   j["kernel_distance_std"] = num(r.kernel_distance.std);

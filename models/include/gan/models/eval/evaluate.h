@@ -89,7 +89,8 @@ struct EvalReport {
   // provenance
   int64_t n_real = 0, n_fake = 0;
   std::string split, extractor_sha256;
-  uint64_t seed = 0;
+  uint64_t seed = 0;            // EvalOptions::seed (KID subsets)
+  uint64_t reference_seed = 0;  // RealReference::seed (which real images)
   // distances between the feature distributions (lower is better)
   double frechet_classifier_distance = std::numeric_limits<double>::quiet_NaN();  // NaN when refused (n < d)
   std::string frechet_note;                 // why it is NaN
