@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "gan/autograd.h"
@@ -19,7 +20,12 @@
 
 namespace gan::models::eval {
 
-std::string default_classifier_path() { return std::string(GAN_WEIGHTS_DIR) + "/fmnist_classifier.safetensors"; }
+// The source tree's weights folder, fixed at build time; GAN_WEIGHTS_DIR in the
+// environment overrides it (an installed tree: <prefix>/share/gan/weights).
+std::string default_classifier_path() {
+  const char* env = std::getenv("GAN_WEIGHTS_DIR");
+  return std::string(env && *env ? env : GAN_WEIGHTS_DIR) + "/fmnist_classifier.safetensors";
+}
 
 namespace {
 

@@ -38,7 +38,9 @@ inline constexpr const char* kFmnistClassifierSha256 =
 inline constexpr const char* kFashionMnistTestImages = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
 inline constexpr const char* kFashionMnistTestLabels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
 
-// The committed weights file (its path in the source tree, fixed at build time).
+// The committed weights file: its path in the source tree, fixed at build time,
+// or $GAN_WEIGHTS_DIR/fmnist_classifier.safetensors when that variable is set
+// (installed trees ship it in <prefix>/share/gan/weights).
 std::string default_classifier_path();
 
 struct ClassifierOptions {
