@@ -67,6 +67,10 @@ void run_train(const TrainArgs& a) {
   const int64_t total = cfg.steps, first = trainer.current_step();
   const int64_t every = std::max<int64_t>(1, total / 100);
   trainer.train([&](const models::StepStats& s) {
+    // Alarms and metrics are printed even with --quiet: they are what a run says about itself.
+    for (const std::string& al : s.alarms) std::printf("%s%s\n", tty && !a.quiet ? "\n" : "", al.c_str());
+    if (!s.metrics_line.empty() && !a.quiet)
+      std::printf("%sstep %lld metrics: %s\n", tty ? "\n" : "", static_cast<long long>(s.step), s.metrics_line.c_str());
     if (a.quiet) return;
     const double per_step = s.elapsed_seconds / static_cast<double>(std::max<int64_t>(1, s.step - first));
     const double eta = per_step * static_cast<double>(total - s.step);
@@ -85,9 +89,10 @@ void run_train(const TrainArgs& a) {
     }
     std::fflush(stdout);
   });
-  std::printf("done: %lld steps; samples in %s/samples, checkpoint %s, metrics %s/metrics.jsonl\n",
+  std::printf("%s\n", trainer.diagnostics_summary().c_str());
+  std::printf("done: %lld steps; samples in %s/samples, checkpoint %s, metrics %s/metrics.jsonl, plots %s/report\n",
               static_cast<long long>(trainer.current_step()), cfg.out_dir.c_str(), trainer.checkpoint_path().c_str(),
-              cfg.out_dir.c_str());
+              cfg.out_dir.c_str(), cfg.out_dir.c_str());
 }
 
 }  // namespace

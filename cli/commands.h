@@ -11,5 +11,8 @@ void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_interpolate_command(CLI::App& app);
 void add_systems_command(CLI::App& app);
+void add_classifier_command(CLI::App& app);  // cmd_classifier.cpp
+void add_eval_command(CLI::App& app);        // cmd_eval.cpp
+void add_report_command(CLI::App& app);      // cmd_report.cpp
 
 }  // namespace gan::cli

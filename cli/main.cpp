@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   gan::cli::add_systems_command(app);
   gan::cli::add_info_command(app);
   gan::cli::add_demo_command(app);
+  gan::cli::add_classifier_command(app);
+  gan::cli::add_eval_command(app);
+  gan::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,7 +12,7 @@ namespace gan::models {
 
 namespace fs = std::filesystem;
 
-void Trainer::write_metrics(const StepStats& s) {
+void Trainer::write_metrics(const StepStats& s, const std::vector<std::string>& records) {
   if (!state_->metrics.is_open()) {
     ensure_dir(cfg_.out_dir);
     const std::string path = (fs::path(cfg_.out_dir) / "metrics.jsonl").string();
@@ -32,6 +32,7 @@ void Trainer::write_metrics(const StepStats& s) {
   for (const auto& [name, v] : s.scalars) j[name] = v;
   for (const auto& [name, v] : s.evaluation) j[name] = v;
   state_->metrics << j.dump() << "\n";
+  for (const std::string& r : records) state_->metrics << r << "\n";  // alarms, metric records (each with "step")
   state_->metrics.flush();
 }
 

@@ -12,6 +12,7 @@
 #include "gan/optim/adam.h"
 #include "gan/optim/ema.h"
 #include "gan/optim/rmsprop.h"
+#include "gan/models/report.h"
 #include "trainer_state.h"
 
 namespace gan::models {
@@ -130,6 +131,7 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
   opt_g_ = make_optimizer(cfg_, system_->g_parameters(*G_, *D_), cfg_.lr_g);
   opt_d_ = make_optimizer(cfg_, system_->d_parameters(*G_, *D_), cfg_.lr_d);
   state_->data = data;
+  state_->monitor = std::make_unique<RunMonitor>(cfg_, device_);
   system_->attach_data(data);
   loader_ = std::make_unique<Loader>(std::move(data), cfg_.batch, cfg_.seed + 3);
   fixed_latent_ = grid_latent(*system_, cfg_.sample_count, 0, sample_gen, Device::cpu());
@@ -237,12 +239,33 @@ StepStats Trainer::step() {
   g_step(s);
   ++step_;
   update_ema();
-  if (cfg_.eval_every > 0 && step_ % cfg_.eval_every == 0) s.evaluation = system_->evaluate(sampling_generator(), *D_);
+  std::vector<std::string> records;  // alarm and metric lines for metrics.jsonl
+  auto note = [&](const std::vector<Alarm>& alarms) {
+    for (const Alarm& a : alarms) {
+      s.alarms.push_back(a.line());
+      records.push_back(a.to_json());
+    }
+  };
+  note(state_->monitor->observe_step(s));
+  if (cfg_.eval_every > 0 && step_ % cfg_.eval_every == 0) {
+    nn::Module& g = sampling_generator();
+    const bool was_training = g.is_training();
+    g.eval();
+    s.evaluation = system_->evaluate(g, *D_);
+    RunMonitor::Evaluation ev;
+    if (state_->monitor->evaluate(*system_, g, step_, ev)) {
+      s.metrics_line = ev.line;
+      records.push_back(ev.json);
+      note(ev.alarms);
+    }
+    g.train(was_training);
+  }
   s.step_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   s.elapsed_seconds = std::chrono::duration<double>(Clock::now() - state_->start).count();
   s.run_seconds = elapsed_base_ + s.elapsed_seconds;
 
-  if (cfg_.log_every > 0 && (step_ % cfg_.log_every == 0 || !s.evaluation.empty())) write_metrics(s);
+  if (cfg_.log_every > 0 && (step_ % cfg_.log_every == 0 || !s.evaluation.empty() || !records.empty()))
+    write_metrics(s, records);
   if (cfg_.sample_every > 0 && step_ % cfg_.sample_every == 0) {
     char name[64];
     std::snprintf(name, sizeof name, "step_%06lld.png", static_cast<long long>(step_));
@@ -267,7 +290,13 @@ void Trainer::train(const std::function<void(const StepStats&)>& on_step) {
     if (on_step) on_step(s);
   }
   if (any && !s.checkpointed) save_checkpoint();
-  if (any) write_samples((fs::path(cfg_.out_dir) / "samples" / "final.png").string());
+  if (any) {
+    write_samples((fs::path(cfg_.out_dir) / "samples" / "final.png").string());
+    if (state_->metrics.is_open()) state_->metrics.flush();
+    write_report(cfg_.out_dir);
+  }
 }
+
+std::string Trainer::diagnostics_summary() const { return state_->monitor->summary(); }
 
 }  // namespace gan::models

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "gan/models/run_monitor.h"
 #include "gan/models/trainer.h"
 
 namespace gan::models {
@@ -21,6 +22,7 @@ struct Trainer::State {
   Latent latent;                   // that step's latent
   Judgement real_judgement;        // that step's judgement of the real batch, detached
   bool resumed = false;            // metrics append to the resumed run's record, else start afresh
+  std::unique_ptr<RunMonitor> monitor;
 };
 
 // create_directories with an error that names the folder (unwritable, a file in the way).

@@ -41,6 +41,9 @@ struct Row {
   bool tanh_output = true;                     // samples in [-1, 1]
 };
 
+// gtest names a row by its system (not by its bytes).
+void PrintTo(const Row& r, std::ostream* os) { *os << r.system; }
+
 // n points of the 8-Gaussian ring as [n, 2, 1, 1], unlabelled.
 std::shared_ptr<const Dataset> ring_points(int64_t n) {
   auto d = std::make_shared<Dataset>();

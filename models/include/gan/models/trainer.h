@@ -94,7 +94,8 @@ struct TrainerConfig {
   int64_t sample_every = 250;
   int64_t sample_count = 64;  // images in a grid (a square number gives a square grid)
   int64_t log_every = 1;      // JSON lines every N steps
-  int64_t eval_every = 500;   // the system's own evaluation (GanSystem::evaluate) every N steps
+  int64_t eval_every = 500;   // every N steps: the metric suite (run_monitor.h) and GanSystem::evaluate
+  int64_t eval_samples = 2000;  // samples (and t10k images) per metric evaluation; 0: metrics off
   std::string out_dir = "runs/gan";
 };
 
@@ -128,6 +129,8 @@ struct StepStats {
   double grad_norm_d = 0, grad_norm_g = 0;  // global L2 norms of the gradients before the update
   std::vector<std::pair<std::string, double>> scalars;  // the system's named numbers (D step's, then G's)
   std::vector<std::pair<std::string, double>> evaluation;  // GanSystem::evaluate, on eval steps
+  std::string metrics_line;      // the metric suite's progress line, on eval steps that ran it
+  std::vector<std::string> alarms;  // failure-mode alarms raised at this step ("ALARM step ...")
   double step_seconds = 0;       // wall time of this step
   double elapsed_seconds = 0;    // since this Trainer was built (a resume restarts it): for ETAs
   double run_seconds = 0;        // the run's total, summed over resumes
@@ -164,8 +167,9 @@ class Trainer {
 
   // One G step with its D steps; writes metrics/samples/checkpoint when due.
   StepStats step();
-  // Steps until config().steps (from the current step), then a final checkpoint
-  // and sample grid. on_step runs after every step (progress bars).
+  // Steps until config().steps (from the current step), then a final checkpoint,
+  // sample grid and report (report.h: <out_dir>/report/). on_step runs after
+  // every step (progress bars).
   void train(const std::function<void(const StepStats&)>& on_step = {});
 
   // Atomic; the default path is checkpoint_path().
@@ -179,6 +183,8 @@ class Trainer {
   void write_config_json(const std::string& path) const;
 
   int64_t current_step() const { return step_; }
+  // The diagnostics' end-of-run summary ("no alarms" or each kind's episodes).
+  std::string diagnostics_summary() const;
   const TrainerConfig& config() const { return cfg_; }
   GanSystem& system() { return *system_; }
   nn::Module& generator() { return *G_; }
@@ -195,7 +201,7 @@ class Trainer {
   void g_step(StepStats& s);
   void update_ema();
   void check_finite(const std::string& quantity, double v) const;
-  void write_metrics(const StepStats& s);
+  void write_metrics(const StepStats& s, const std::vector<std::string>& records);
 
   TrainerConfig cfg_;
   Device device_;

@@ -1,0 +1,23 @@
+// Fake images for evaluation from a training checkpoint of any GAN system
+// (load_trained_generator, trained.h; EMA G when present).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "gan/tensor.h"
+
+namespace gan::models::eval {
+
+struct CheckpointSamples {
+  Tensor images;     // [n, C, S, S] in [-1, 1] on the device asked for
+  Tensor requested;  // [n] i64: the class each sample was generated for (conditional systems), else undefined
+};
+
+// n samples from latents drawn by a Generator seeded `seed` (batches of 500
+// under no_grad). A conditional system's samples are balanced over its
+// classes (sample i requests class i mod K), or all of class `klass` >= 0.
+CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
+                                         Device device = Device::cpu(), int64_t klass = -1);
+
+}  // namespace gan::models::eval
