@@ -1,11 +1,13 @@
 // Projection discriminator cGAN (Miyato & Koyama 2018): D(x, y) = psi(phi(x)) +
 // <embed(y), pool(phi(x))>, the class entering D by an inner product with its
 // features instead of by concatenation; G with class-conditional batch norm
-// (cond_dcgan.h). phi is the DCGAN D body ([N, w, k, k]); psi its last conv.
-// pool is the spatial mean (the paper sums over positions; a mean is the same
-// up to a constant that the learned embedding absorbs, and keeps the
-// projection term on the scale of psi at N(0, 0.02) init). Hinge loss by
-// default, as in the paper (`loss` in the config).
+// (cond_dcgan.h). phi is the DCGAN D body ([N, w, k, k]); psi its last conv;
+// pool sums over positions, as the paper's global sum pooling. The class
+// embedding starts at zero, so D starts unconditional and learns the class
+// term. (A first version mean-pooled phi and drew the embedding from
+// N(0, 0.02): the projection term was 49x weaker per unit of embedding at
+// 28x28, and after 1,500 steps G ignored the class, 13 % requested-class
+// accuracy.) Hinge loss in its config, as in the paper.
 #include <memory>
 
 #include "../nets/system_nets.h"
@@ -26,12 +28,12 @@ class ProjectionDiscriminator : public nn::Module {
     register_module("body", body);
     const int64_t w = dynamic_cast<const nn::Conv2d&>(*(*body->main)[body->main->size() - 1]).in_channels;
     embed = std::make_shared<nn::Embedding>(num_classes, w, gen);
-    nn::init::normal_(embed->weight, gen, 0.0, 0.02);
+    nn::init::zeros_(embed->weight);
     register_module("embed", embed);
   }
   Tensor forward(const Tensor& x, const Tensor& y) {
     const Tensor h = body->features(x);                 // [N, w, k, k]
-    const Tensor pooled = ops::mean(h, {2, 3});         // [N, w]
+    const Tensor pooled = ops::sum(h, {2, 3});          // [N, w]
     const Tensor proj = ops::sum((*embed)(y) * pooled, {1});  // [N]
     return body->head(h) + proj;
   }
