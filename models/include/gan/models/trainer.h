@@ -71,14 +71,14 @@ struct TrainerConfig {
   // objective
   LossKind loss = LossKind::non_saturating;
   int64_t n_critic = 1;      // D steps per G step
-  double gp_weight = 0;      // > 0: WGAN-GP penalty on D
+  double gp_weight = 0;      // > 0: gradient penalty on D (Gulrajani et al. 2017)
   double r1_weight = 0;      // > 0: (r1_weight / 2) * R1 on D
-  double clip_value = 0;     // > 0: clip D's weights to [-c, c] after each D step (WGAN)
+  double clip_value = 0;     // > 0: clip D's weights to [-c, c] after each D step (Arjovsky et al. 2017)
   // optimization
-  std::string optimizer = "adam";  // "adam" or "rmsprop" (WGAN paper)
+  std::string optimizer = "adam";  // "adam" or "rmsprop" (as weight clipping's paper)
   double lr_g = 2e-4;
   double lr_d = 2e-4;        // TTUR: may differ from lr_g
-  double beta1 = 0.5;        // Adam betas (DCGAN: 0.5, 0.999)
+  double beta1 = 0.5;        // Adam betas (Radford et al. 2016: 0.5, 0.999)
   double beta2 = 0.999;
   int64_t batch = 64;
   int64_t steps = 3000;      // G steps
