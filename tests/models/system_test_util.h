@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <string>
 #include <memory>
 #include <vector>
 
+#include "gan/error.h"
 #include "gan/models/data.h"
 
 namespace gan::models::testing {
@@ -31,6 +34,16 @@ inline std::shared_ptr<const Dataset> labelled_images(int64_t n, int64_t k = 10)
   d->num_classes = k;
   d->source = "synthetic";
   return d;
+}
+
+// What f throws as a gan::Error, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 struct ParamDiff {

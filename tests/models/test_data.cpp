@@ -10,6 +10,7 @@
 
 #include "gan/io/png.h"
 #include "gan/models/data.h"
+#include "system_test_util.h"
 
 namespace gan::models {
 namespace {
@@ -41,14 +42,7 @@ std::string write_labels(const std::string& dir, int64_t n) {
   return p;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(Dataset, LoadsIdxImagesAndLabelsInMinusOneToOne) {
   const std::string d = temp_dir("load");

@@ -8,18 +8,6 @@
 
 namespace gan::models {
 
-namespace {
-
-nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
-  nn::ConvTranspose2dOptions o;
-  o.stride = stride;
-  o.padding = padding;
-  o.bias = bias;
-  return o;
-}
-
-}  // namespace
-
 CondDcganGenerator::CondDcganGenerator(const DcganOptions& o, int64_t k, Generator& gen)
     : Module("CondDcganGenerator"), options(o), num_classes(k) {
   check_dcgan_options(o);
@@ -28,13 +16,13 @@ CondDcganGenerator::CondDcganGenerator(const DcganOptions& o, int64_t k, Generat
   const int64_t k0 = dcgan_base_kernel(o.image_size);
   for (size_t i = 0; i < w.size(); ++i) {
     // Stage 0: [N, z, 1, 1] -> [N, w0, k0, k0]; later stages double H and W.
-    convs.push_back(i == 0 ? std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], k0, gen, convt(1, 0, false))
-                           : std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, convt(2, 1, false)));
+    convs.push_back(i == 0 ? std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], k0, gen, dcgan_convt(1, 0, false))
+                           : std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, dcgan_convt(2, 1, false)));
     norms.push_back(std::make_shared<nn::ConditionalBatchNorm2d>(w[i], k, nn::CondSource::class_embedding, gen));
     register_module("conv" + std::to_string(i), convs.back());
     register_module("norm" + std::to_string(i), norms.back());
   }
-  convs.push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, convt(2, 1, true)));
+  convs.push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, dcgan_convt(2, 1, true)));
   register_module("conv" + std::to_string(w.size()), convs.back());
   nn::init::dcgan_init(*this, gen);  // convs N(0, 0.02); the class tables keep 1 / 0
 }

@@ -26,17 +26,17 @@ std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f) {
 
 int64_t dcgan_base_kernel(int64_t image_size) { return image_size == 28 ? 7 : 4; }
 
-namespace {
-
-using nn::ModulePtr;
-
-nn::ConvTranspose2dOptions convt(int64_t stride, int64_t padding, bool bias) {
+nn::ConvTranspose2dOptions dcgan_convt(int64_t stride, int64_t padding, bool bias) {
   nn::ConvTranspose2dOptions o;
   o.stride = stride;
   o.padding = padding;
   o.bias = bias;
   return o;
 }
+
+namespace {
+
+using nn::ModulePtr;
 
 nn::Conv2dOptions conv(int64_t stride, int64_t padding, bool bias) {
   nn::Conv2dOptions o;
@@ -53,16 +53,16 @@ DcganGenerator::DcganGenerator(const DcganOptions& o, Generator& gen) : Module("
   const std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_g);
   main = std::make_shared<nn::Sequential>();
   // [N, z, 1, 1] -> [N, w0, k, k]
-  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], dcgan_base_kernel(o.image_size), gen, convt(1, 0, false)));
+  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], dcgan_base_kernel(o.image_size), gen, dcgan_convt(1, 0, false)));
   main->push_back(std::make_shared<nn::BatchNorm2d>(w[0]));
   main->push_back(std::make_shared<nn::ReLU>());
   // Each stage doubles H and W.
   for (size_t i = 1; i < w.size(); ++i) {
-    main->push_back(std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, convt(2, 1, false)));
+    main->push_back(std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, dcgan_convt(2, 1, false)));
     main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     main->push_back(std::make_shared<nn::ReLU>());
   }
-  main->push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, convt(2, 1, true)));
+  main->push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, dcgan_convt(2, 1, true)));
   main->push_back(std::make_shared<nn::Tanh>());
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);

@@ -38,6 +38,8 @@ void check_dcgan_options(const DcganOptions& o);
 // (28: 7x7 from 1x1, else 4x4).
 std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f);
 int64_t dcgan_base_kernel(int64_t image_size);
+// A transposed conv's options as the DCGAN generators use them.
+nn::ConvTranspose2dOptions dcgan_convt(int64_t stride, int64_t padding, bool bias);
 
 // z [N, z_dim] (or [N, z_dim, 1, 1]) -> images [N, C, S, S] in (-1, 1).
 class DcganGenerator : public nn::Module {
