@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
-  libpng-dev
+  libpng-dev libjpeg62-turbo-dev
   libboost-context-dev
   dataset-fashion-mnist
 )

@@ -10,6 +10,7 @@
 
 #include "gan/autograd.h"
 #include "gan/io/idx.h"
+#include "gan/io/jpeg.h"
 #include "gan/io/png.h"
 #include "gan/ops.h"
 
@@ -115,26 +116,27 @@ Tensor image_to_tensor(const io::Image& img, int64_t channels) {
 
 namespace {
 
-// The image files of one folder (not recursive), sorted by name; JPEGs are
-// rejected by name (this build reads PNG only).
-std::vector<std::filesystem::path> png_files(const std::filesystem::path& dir) {
+// The image files (.png, .jpg, .jpeg in any case) of one folder, not
+// recursive, sorted by name; other files are skipped.
+std::vector<std::filesystem::path> image_files(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
     const std::string ext = lower_ext(e.path());
-    GAN_CHECK(ext != ".jpg" && ext != ".jpeg", "image folder ", dir.string(), ": ", e.path().string(),
-              " is a JPEG; this build reads PNG only (convert it, e.g. with ImageMagick)");
-    if (ext == ".png") files.push_back(e.path());
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
   return files;
 }
 
-Tensor load_png_as_tensor(const std::filesystem::path& f, int64_t size, int64_t channels) {
+// One file -> [1, channels, size, size] in [-1, 1]; the decoder is chosen by
+// the file name (io::is_jpeg_name), and a file that is not what its name says
+// is an error naming it.
+Tensor load_image_as_tensor(const std::filesystem::path& f, int64_t size, int64_t channels) {
   io::Image img;
   try {
-    img = io::read_png(f.string());
+    img = io::is_jpeg_name(f.string()) ? io::read_jpeg(f.string()) : io::read_png(f.string());
   } catch (const io::FormatError& e) {
     throw Error(std::string("image folder: ") + e.what());
   }
@@ -152,7 +154,7 @@ Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels
   GAN_CHECK(fs::is_directory(dir), "image folder ", dir, ": no such directory");
   // Images directly in the folder: unlabelled. Otherwise one subfolder per
   // class (sorted folder names are the classes 0, 1, ...), as torchvision's ImageFolder.
-  std::vector<fs::path> files = png_files(dir);
+  std::vector<fs::path> files = image_files(dir);
   std::vector<int64_t> labels;
   Dataset d;
   if (files.empty()) {
@@ -161,8 +163,8 @@ Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels
       if (e.is_directory()) classes.push_back(e.path());
     std::sort(classes.begin(), classes.end());
     for (const fs::path& c : classes) {
-      const std::vector<fs::path> f = png_files(c);
-      GAN_CHECK(!f.empty(), "image folder ", dir, ": class folder ", c.filename().string(), " has no .png files");
+      const std::vector<fs::path> f = image_files(c);
+      GAN_CHECK(!f.empty(), "image folder ", dir, ": class folder ", c.filename().string(), " has no .png/.jpg files");
       d.class_names.push_back(c.filename().string());
       for (const fs::path& p : f) {
         files.push_back(p);
@@ -170,7 +172,7 @@ Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels
       }
     }
   }
-  GAN_CHECK(!files.empty(), "image folder ", dir, ": no .png files (and no class subfolders holding some)");
+  GAN_CHECK(!files.empty(), "image folder ", dir, ": no .png/.jpg files (and no class subfolders holding some)");
   if (limit > 0 && static_cast<int64_t>(files.size()) > limit) {
     files.resize(static_cast<size_t>(limit));
     if (!labels.empty()) labels.resize(static_cast<size_t>(limit));
@@ -178,7 +180,7 @@ Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels
 
   NoGradGuard ng;
   std::vector<Tensor> images;
-  for (const auto& f : files) images.push_back(load_png_as_tensor(f, size, channels));
+  for (const auto& f : files) images.push_back(load_image_as_tensor(f, size, channels));
   d.source = dir;
   d.images = ops::cat(images, 0);
   if (!labels.empty()) {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "gan/io/jpeg.h"
 #include "gan/io/png.h"
 #include "gan/models/data.h"
 #include "system_test_util.h"
@@ -119,8 +120,36 @@ TEST(ImageFolder, ReadsPngsConvertsChannelsAndResizes) {
   EXPECT_NE(error_of([&] { load_image_folder(d + "/nope", 8, 1); }).find(d + "/nope"), std::string::npos);
   std::ofstream(d + "/broken.png") << "not a png";
   EXPECT_NE(error_of([&] { load_image_folder(d, 8, 1); }).find("broken.png"), std::string::npos);
-  std::ofstream(d + "/photo.jpg") << "jpeg";
+  std::filesystem::remove(d + "/broken.png");
+  std::ofstream(d + "/photo.jpg") << "not a jpeg";  // decoded by name: an error naming it
   EXPECT_NE(error_of([&] { load_image_folder(d, 8, 1); }).find("photo.jpg"), std::string::npos);
+}
+
+TEST(ImageFolder, ReadsJpegsBesideKnownPngsInClassFolders) {
+  // Class "a": a PNG; class "b": a gray JPEG and an RGB .JPEG (any case).
+  const std::string d = temp_dir("jpeg_classes");
+  std::filesystem::create_directories(d + "/a");
+  std::filesystem::create_directories(d + "/b");
+  io::Image white{4, 4, 1, std::vector<uint8_t>(16, 255)};
+  io::write_png(d + "/a/0.png", white);
+  io::Image black{4, 4, 1, std::vector<uint8_t>(16, 0)};
+  io::write_jpeg(d + "/b/1.jpg", black, 95);
+  io::Image gray{4, 4, 3, std::vector<uint8_t>(48, 128)};
+  io::write_jpeg(d + "/b/2.JPEG", gray, 95);
+  std::ofstream(d + "/b/notes.txt") << "skipped";
+  const Dataset ds = load_image_folder(d, 4, 1);
+  ASSERT_EQ(ds.images.shape(), (Shape{3, 1, 4, 4}));
+  EXPECT_EQ(ds.class_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ds.labels.to_double_vector(), (std::vector<double>{0, 1, 1}));
+  const auto v = ds.images.to_double_vector();
+  EXPECT_NEAR(v[0], 1.0, 1e-6);                      // the PNG, exact
+  EXPECT_NEAR(v[16], -1.0, 2.0 / 127.5);             // the black JPEG, within JPEG loss
+  EXPECT_NEAR(v[32], 128 / 127.5 - 1.0, 2.0 / 127.5);  // gray RGB -> luma
+  // A JPEG cut short is an error naming it, never a gray-filled image.
+  const std::vector<std::byte> bytes = io::read_file_bytes(d + "/b/1.jpg");
+  std::ofstream(d + "/b/3.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size() / 2));
+  EXPECT_NE(error_of([&] { load_image_folder(d, 4, 1); }).find("3.jpg"), std::string::npos);
 }
 
 // The dataset as labels = index, so a batch's labels are the indices it drew.

@@ -48,14 +48,15 @@ struct Dataset {
 // images, or a label count different from the image count (both counts named).
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path = "", int64_t limit = 0);
 
-// Every *.png in `dir` (not recursive, sorted by name), converted to
+// Every *.png, *.jpg and *.jpeg in `dir` (any case; not recursive, sorted by
+// name; PNG through libpng, JPEG through libjpeg-turbo), converted to
 // `channels` (1: luma of RGB; 3: gray replicated; alpha dropped) and resized
 // bilinearly to size x size: no labels. A folder with no images but
 // subfolders is labelled: one subfolder per class, classes numbered in the
 // sorted order of the folder names (class_names). Errors name the folder or
-// the file: missing folder, no PNG in it, an empty class folder, unreadable
-// PNG; JPEG files are rejected by name (this build reads PNG only). `limit` >
-// 0 keeps the first `limit` files.
+// the file: missing folder, no image in it, an empty class folder, an
+// unreadable image (with the byte offset). `limit` > 0 keeps the first
+// `limit` files.
 Dataset load_image_folder(const std::string& dir, int64_t size, int64_t channels, int64_t limit = 0);
 
 // A directory -> load_image_folder(path, size, channels, limit); a file ->
