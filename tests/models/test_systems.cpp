@@ -59,6 +59,7 @@ const std::vector<Row>& rows() {
       {"cgan", [](TrainerConfig&) {}},
       {"acgan", [](TrainerConfig& c) { set_config_value(c, "acgan.class_weight", "0.5"); }},
       {"projection", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
+      {"sngan", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
       {"sgan",
        [](TrainerConfig& c) {
          c.labels_per_class = 2;
