@@ -121,7 +121,7 @@ TEST(ZooData, ImageFolderWithClassSubfoldersIsLabelled) {
   EXPECT_EQ(d.labels.to_double_vector(), (std::vector<double>{0, 0, 1, 1, 1}));
   fs::create_directories(dir + "/empty");
   const std::string msg = error_of([&] { load_image_folder(dir, 8, 1); });
-  EXPECT_NE(msg.find("class folder empty has no .png files"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("class folder empty has no .png/.jpg files"), std::string::npos) << msg;
   fs::remove_all(dir);
 }
 
