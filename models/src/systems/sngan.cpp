@@ -10,6 +10,8 @@
 //                          sigma_exact from LAPACK's SVD of W (lipschitz.h)
 //   sn_sigma_layer<i>      sigma_exact of layer i's unnormalized weight (how far
 //                          the raw weights drift; the normalized ones stay at 1)
+//   sn_rel_err_layer<i>    (sigma_power - sigma_exact) / sigma_exact of layer i
+//                          (negative: the layer is divided by too little)
 //   grad_norm_real_*, grad_norm_fake_*   ||dD(x)/dx|| over 256 fixed real images
 //                          and 256 samples of G (mean, median, p95, max)
 // `spectral_norm = false` gives the same D without normalization: the ablation.
@@ -66,6 +68,7 @@ class Sngan : public GanSystem {
     for (size_t i = 0; i < sig.size(); ++i) {
       worst = std::max(worst, std::abs(sig[i].rel_error()));
       out.emplace_back("sn_sigma_layer" + std::to_string(i), sig[i].exact);
+      out.emplace_back("sn_rel_err_layer" + std::to_string(i), sig[i].rel_error());
     }
     if (!sig.empty()) out.emplace_back("sn_sigma_rel_err_max", worst);
     const Device dev = D.parameters().front().device();
