@@ -98,15 +98,15 @@ Tensor per_sample_sq_norm(const Tensor& g) { return ops::sum(ops::square(g.flatt
 
 }  // namespace
 
-Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen) {
-  return gradient_penalty([&D](const Tensor& x) { return D(x); }, real, fake, gen);
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen, Tensor* norms) {
+  return gradient_penalty([&D](const Tensor& x) { return D(x); }, real, fake, gen, norms);
 }
 
 Tensor r1_penalty(nn::Module& D, const Tensor& real) {
   return r1_penalty([&D](const Tensor& x) { return D(x); }, real);
 }
 
-Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen) {
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen, Tensor* norms) {
   GAN_CHECK(real.shape() == fake.shape() && real.dim() >= 2, "gradient_penalty: real ", shape_str(real.shape()),
             " and fake ", shape_str(fake.shape()), " must have one shape [N, ...]");
   Shape eshape(static_cast<size_t>(real.dim()), 1);
@@ -121,6 +121,7 @@ Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake,
   const Tensor g = input_gradient(D, x_hat);
   // The 1e-12 keeps sqrt's derivative finite when a gradient is exactly zero.
   const Tensor norm = ops::sqrt(per_sample_sq_norm(g) + 1e-12);
+  if (norms) *norms = norm.detach();
   return mean(ops::square(norm - 1.0));
 }
 

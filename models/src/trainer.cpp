@@ -164,7 +164,7 @@ void Trainer::d_step(StepStats& s, bool last) {
   const Tensor fake = fake_graph.detach();
   const Judgement jr = system_->judge(*D_, real, labels);
   const Judgement jf = system_->judge(*D_, fake, latent.y);
-  LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_});
+  LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_, penalty_gen_});
   Tensor loss = out.loss;
   // Penalties see D as the system judges: adv(x) with the real labels.
   const auto critic = [&](const Tensor& x) { return system_->judge(*D_, x, labels).adv; };

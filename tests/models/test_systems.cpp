@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -64,6 +65,20 @@ const std::vector<Row>& rows() {
          c.labels_per_class = 2;
          set_config_value(c, "sgan.labelled_batch", "8");
        }},
+      {"wgan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         c.n_critic = 2;
+         c.optimizer = "rmsprop";
+       }},
+      {"wgan-gp",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         c.n_critic = 2;
+       }},
+      {"lsgan", [](TrainerConfig& c) { c.loss = LossKind::least_squares; }},
+      {"hinge", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
+      {"infogan", [](TrainerConfig& c) { set_config_value(c, "infogan.learn_std", "true"); }},
       {"mlp2d",
        [](TrainerConfig& c) {
          c.image_size = 1;
@@ -206,7 +221,11 @@ TEST_P(Systems, TwoStepsOnCudaMatchCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, Systems, ::testing::ValuesIn(rows()),
-                         [](const ::testing::TestParamInfo<Row>& i) { return std::string(i.param.system); });
+                         [](const ::testing::TestParamInfo<Row>& i) {
+                           std::string n = i.param.system;
+                           std::replace(n.begin(), n.end(), '-', '_');  // gtest names: [A-Za-z0-9_]
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace gan::models

@@ -59,9 +59,13 @@ void clip_weights(nn::Module& module, double c);
 // real and fake: [N, ...] of one shape; both are detached here.
 // The critic is any differentiable map x [N, ...] -> [N] (a system's adversarial
 // head, with its labels bound); the nn::Module overloads use D(x).
+// norms (optional): receives the per-sample ||dD(x_hat)/dx_hat||_2 [N], detached
+// (WGAN-GP logs their mean: it should approach 1).
 using Critic = std::function<Tensor(const Tensor&)>;
-Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen);
-Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen);
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen,
+                        Tensor* norms = nullptr);
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen,
+                        Tensor* norms = nullptr);
 
 // R1 (Mescheder et al. 2018): mean over the batch of ||dD(x)/dx||_2^2 on real
 // data, differentiable (create_graph). The usual weight is gamma / 2.

@@ -1,0 +1,350 @@
+// The loss-variant systems' own math (issue 14): WGAN's clipping and critic
+// estimate, WGAN-GP's penalty (closed form, f64 finite differences through a
+// layer-norm critic) and its batch-norm-free critic, LSGAN's and the hinge
+// GAN's losses against hand-computed values, the loss key each requires;
+// InfoGAN's codes, its parameter split and its information term by hand.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "gan/autograd.h"
+#include "gan/gradcheck.h"
+#include "gan/models/registry.h"
+#include "gan/models/trainer.h"
+#include "gan/ops.h"
+#include "system_test_util.h"
+
+namespace gan::models {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::error_of;
+
+std::unique_ptr<GanSystem> build(const std::string& name, LossKind loss,
+                                 const std::vector<std::pair<std::string, std::string>>& keys = {}) {
+  SystemSetup s;
+  s.loss = loss;
+  s.num_classes = 10;
+  s.options = default_options(name);
+  s.options.set("z_dim", "8");
+  s.options.set("features_g", "2");
+  s.options.set("features_d", "2");
+  for (const auto& [k, v] : keys) s.options.set(k, v);
+  return make_system(name, std::move(s));
+}
+
+// D's outputs as a judgement, and a DLossInput around them.
+struct LossCase {
+  Tensor r = Tensor::from_data({4}, std::vector<float>{2.0f, -0.5f, 0.25f, 3.0f});
+  Tensor f = Tensor::from_data({4}, std::vector<float>{-1.5f, 0.5f, 1.0f, -3.0f});
+  double mean_r = (2.0 - 0.5 + 0.25 + 3.0) / 4, mean_f = (-1.5 + 0.5 + 1.0 - 3.0) / 4;
+};
+
+LossOut d_loss_of(GanSystem& sys, nn::Module& D, const Tensor& r, const Tensor& f, Generator& gen) {
+  const Judgement jr{r, {}, {}}, jf{f, {}, {}};
+  const Tensor labels, images;
+  const Latent latent;
+  return sys.d_loss({jr, jf, labels, latent, D, images, images, 0, gen});
+}
+
+LossOut g_loss_of(GanSystem& sys, nn::Module& D, const Tensor& f) {
+  const Judgement jf{f, {}, {}}, jr{};
+  const Latent latent;
+  const Tensor images;
+  return sys.g_loss({jf, jr, latent, D, images, 0});
+}
+
+LossOut g_loss_of_with(GanSystem& sys, nn::Module& D, const Judgement& jf, const Latent& latent) {
+  const Judgement jr{};
+  const Tensor images;
+  return sys.g_loss({jf, jr, latent, D, images, 0});
+}
+
+double scalar(const LossOut& o, const std::string& name) {
+  for (const auto& [n, v] : o.scalars)
+    if (n == name) return v;
+  ADD_FAILURE() << "no scalar " << name;
+  return NAN;
+}
+
+TEST(LossSystems, EachRequiresItsPapersLossAndNamesTheKey) {
+  for (const auto& [name, kind] : std::vector<std::pair<std::string, const char*>>{
+           {"wgan", "wasserstein"}, {"wgan-gp", "wasserstein"}, {"lsgan", "least-squares"}, {"hinge", "hinge"}}) {
+    const std::string msg = error_of([&] { build(name, LossKind::non_saturating); });
+    EXPECT_NE(msg.find("system '" + name + "' trains with the " + kind + " loss of its paper: set config key 'loss' = \"" +
+                       kind + "\" (got \"non-saturating\")"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_EQ(error_of([] { build("wgan", LossKind::wasserstein); }), "(no error)");
+  const std::string clip = error_of([] { build("wgan", LossKind::wasserstein, {{"clip", "0"}}); });
+  EXPECT_NE(clip.find("config key 'clip' in table [wgan]: must be > 0"), std::string::npos) << clip;
+  const std::string norm = error_of([] { build("wgan-gp", LossKind::wasserstein, {{"critic_norm", "batch"}}); });
+  EXPECT_NE(norm.find("config key 'critic_norm' in table [wgan-gp]: expected \"layer\" or \"none\""), std::string::npos)
+      << norm;
+}
+
+TEST(LossSystems, WganLossEstimateAndClipping) {
+  auto sys = build("wgan", LossKind::wasserstein);
+  Generator init(1), gen(2);
+  auto D = sys->make_discriminator(init);
+  LossCase c;
+  const LossOut d = d_loss_of(*sys, *D, c.r, c.f, gen);
+  EXPECT_NEAR(d.loss.item(), c.mean_f - c.mean_r, 1e-6);
+  EXPECT_NEAR(scalar(d, "wasserstein_estimate"), c.mean_r - c.mean_f, 1e-6);
+  EXPECT_NEAR(g_loss_of(*sys, *D, c.f).loss.item(), -c.mean_f, 1e-6);
+  // Some of D's N(0, 0.02) weights (and every BN scale, ~1) exceed 0.01; after the hook none does.
+  double before = 0;
+  for (const Tensor& p : D->parameters())
+    for (double v : p.to_double_vector()) before = std::max(before, std::abs(v));
+  EXPECT_GT(before, 0.5);
+  sys->after_d_step(*D);
+  for (const auto& [name, p] : D->named_parameters())
+    for (double v : p.to_double_vector()) ASSERT_LE(std::abs(v), 0.01 + 1e-9) << name;
+}
+
+TEST(LossSystems, LeastSquaresAndHingeMatchHandComputedValues) {
+  LossCase c;
+  Generator init(1), gen(2);
+  const std::vector<double> r = {2.0, -0.5, 0.25, 3.0}, f = {-1.5, 0.5, 1.0, -3.0};
+  double ls_d = 0, ls_g = 0, h_d = 0, h_g = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    ls_d += 0.5 * ((r[i] - 1) * (r[i] - 1) + f[i] * f[i]) / 4;
+    ls_g += 0.5 * (f[i] - 1) * (f[i] - 1) / 4;
+    h_d += (std::max(0.0, 1 - r[i]) + std::max(0.0, 1 + f[i])) / 4;
+    h_g += -f[i] / 4;
+  }
+  auto ls = build("lsgan", LossKind::least_squares);
+  auto D = ls->make_discriminator(init);
+  EXPECT_NEAR(d_loss_of(*ls, *D, c.r, c.f, gen).loss.item(), ls_d, 1e-6);
+  EXPECT_NEAR(g_loss_of(*ls, *D, c.f).loss.item(), ls_g, 1e-6);
+  auto h = build("hinge", LossKind::hinge);
+  EXPECT_NEAR(d_loss_of(*h, *D, c.r, c.f, gen).loss.item(), h_d, 1e-6);
+  EXPECT_NEAR(g_loss_of(*h, *D, c.f).loss.item(), h_g, 1e-6);
+}
+
+TEST(LossSystems, WganGpCriticHasNoBatchNorm) {
+  Generator init(1);
+  for (const std::string norm : {"layer", "none"}) {
+    auto sys = build("wgan-gp", LossKind::wasserstein, {{"critic_norm", norm}});
+    auto D = sys->make_discriminator(init);
+    int layer_norms = 0;
+    for (const auto& [name, m] : D->named_modules()) {
+      EXPECT_NE(m->type_name(), "BatchNorm2d") << norm << ": " << name;
+      layer_norms += m->type_name() == "LayerNorm";
+    }
+    EXPECT_EQ(layer_norms, norm == "layer" ? 1 : 0);
+    // Per-sample: an image's critic value does not depend on the rest of the batch.
+    const Tensor x = ops::tanh(Tensor::randn({3, 1, 28, 28}, init));
+    const std::vector<double> all = sys->judge(*D, x, {}).adv.to_double_vector();
+    const double one = sys->judge(*D, ops::slice(x, 0, 1, 2), {}).adv.item();
+    EXPECT_NEAR(one, all[1], 1e-5) << norm;
+  }
+  // The other systems keep the DCGAN D's batch norm.
+  auto w = build("wgan", LossKind::wasserstein);
+  int bn = 0;
+  for (const auto& [name, m] : w->make_discriminator(init)->named_modules()) bn += m->type_name() == "BatchNorm2d";
+  EXPECT_EQ(bn, 1);
+}
+
+TEST(LossSystems, WganGpLossIsCriticPlusLambdaPenaltyWithItsNorms) {
+  auto sys = build("wgan-gp", LossKind::wasserstein, {{"lambda", "10"}});
+  Generator init(4);
+  auto D = sys->make_discriminator(init);
+  const Tensor real = ops::tanh(Tensor::randn({4, 1, 28, 28}, init)), fake = ops::tanh(Tensor::randn({4, 1, 28, 28}, init));
+  const Judgement jr = sys->judge(*D, real, {}), jf = sys->judge(*D, fake, {});
+  const Tensor labels;
+  const Latent latent;
+  Generator gen(9), same(9);
+  const LossOut out = sys->d_loss({jr, jf, labels, latent, *D, real, fake, 0, gen});
+  Tensor norms;
+  const Tensor gp = gradient_penalty(*D, real, fake, same, &norms);
+  const double w = ops::mean(jf.adv).item() - ops::mean(jr.adv).item();
+  EXPECT_NEAR(out.loss.item(), w + 10 * gp.item(), 1e-5);
+  EXPECT_NEAR(scalar(out, "wasserstein_estimate"), -w, 1e-6);
+  EXPECT_NEAR(scalar(out, "gradient_penalty"), gp.item(), 1e-6);
+  EXPECT_NEAR(scalar(out, "grad_norm_xhat"), ops::mean(norms).item(), 1e-6);
+  EXPECT_EQ(gen.offset(), same.offset());  // it drew its interpolation weights from the D step's stream
+  // The norms are ||grad D(x_hat)||: recompute one by autograd on the same x_hat is what
+  // gradient_penalty does; here check their consistency with the penalty itself.
+  double pen = 0;
+  for (double n : norms.to_double_vector()) pen += (n - 1) * (n - 1) / 4;
+  EXPECT_NEAR(pen, gp.item(), 1e-5);
+}
+
+TEST(LossSystems, GradientPenaltyNormsOfALinearCriticAreItsWeightNorm) {
+  Generator gen(5);
+  const Tensor w = Tensor::from_data({4}, std::vector<float>{0.3f, -0.4f, 1.2f, 0.5f});
+  const auto critic = [&](const Tensor& x) { return ops::sum(x.flatten(1) * w, {1}); };
+  Tensor norms;
+  gradient_penalty(critic, Tensor::randn({3, 1, 2, 2}, gen), Tensor::randn({3, 1, 2, 2}, gen), gen, &norms);
+  ASSERT_EQ(norms.shape(), (Shape{3}));
+  for (double n : norms.to_double_vector()) EXPECT_NEAR(n, std::sqrt(0.09 + 0.16 + 1.44 + 0.25), 1e-5);
+  EXPECT_FALSE(norms.requires_grad());
+}
+
+// The penalty through a small layer-norm critic (conv -> layer norm over [C, H, W]
+// -> leaky relu -> linear), in f64: its gradient w.r.t. every critic parameter
+// (a second derivative of the critic) against central differences.
+TEST(LossSystems, GradientPenaltyThroughALayerNormCriticPassesGradcheck) {
+  Generator gen(21);
+  const Options f64{DType::f64};
+  const Tensor real = Tensor::randn({3, 1, 6, 6}, gen, f64), fake = Tensor::randn({3, 1, 6, 6}, gen, f64);
+  std::vector<Tensor> params = {Tensor::randn({2, 1, 3, 3}, gen, f64) * 0.5,  // conv weight
+                                Tensor::randn({2, 3, 3}, gen, f64) * 0.2 + 1.0,  // layer-norm gamma
+                                Tensor::randn({2, 3, 3}, gen, f64) * 0.2,        // beta
+                                Tensor::randn({18}, gen, f64) * 0.5};            // linear head
+  for (Tensor& p : params) p = p.detach().requires_grad_(true);
+  const GradcheckFn penalty = [&](const std::vector<Tensor>& p) {
+    const auto critic = [&](const Tensor& x) {
+      ops::Conv2dOptions o;
+      o.stride = {2, 2};
+      o.padding = {1, 1};
+      const Tensor h = ops::leaky_relu(ops::layer_norm(ops::conv2d(x, p[0], {}, o), 3, p[1], p[2]), 0.2);
+      return ops::sum(h.flatten(1) * p[3], {1});
+    };
+    Generator e(77);  // the same interpolation weights at every evaluation
+    return gradient_penalty(critic, real, fake, e);
+  };
+  const GradcheckResult r = gradcheck(penalty, params);
+  EXPECT_TRUE(r.ok) << r.first_failure << " (max abs error " << r.max_abs_error << ")";
+  EXPECT_GT(r.checked, 50);
+}
+
+// ---- InfoGAN ----------------------------------------------------------------------
+
+nn::Module& child(nn::Module& m, const std::string& name) {
+  for (const auto& [n, c] : m.named_children())
+    if (n == name) return *c;
+  throw Error("no child " + name);
+}
+
+TEST(Infogan, LatentCodesAndTheirSelection) {
+  auto sys = build("infogan", LossKind::non_saturating);
+  EXPECT_FALSE(sys->conditional());  // no data labels needed
+  EXPECT_EQ(sys->latent_classes(), 10);
+  Generator gen(3);
+  const Latent l = sys->sample_latent(200, gen, Device::cpu(), -1);
+  ASSERT_EQ(l.z.shape(), (Shape{200, 8}));
+  ASSERT_EQ(l.c.shape(), (Shape{200, 12}));
+  EXPECT_FALSE(l.y.defined());
+  const std::vector<double> c = l.c.to_double_vector();
+  std::vector<int> per(10, 0);
+  double lo = 1, hi = -1;
+  for (int64_t i = 0; i < 200; ++i) {
+    double ones = 0, sum = 0;
+    for (int64_t j = 0; j < 10; ++j) {
+      const double v = c[static_cast<size_t>(i * 12 + j)];
+      ASSERT_TRUE(v == 0.0 || v == 1.0);
+      ones += v == 1.0;
+      sum += v;
+      if (v == 1.0) ++per[static_cast<size_t>(j)];
+    }
+    ASSERT_EQ(ones, 1.0);
+    for (int64_t j = 10; j < 12; ++j) {
+      lo = std::min(lo, c[static_cast<size_t>(i * 12 + j)]);
+      hi = std::max(hi, c[static_cast<size_t>(i * 12 + j)]);
+    }
+  }
+  for (int k = 0; k < 10; ++k) EXPECT_GT(per[static_cast<size_t>(k)], 5) << "value " << k;  // ~20 each
+  EXPECT_GE(lo, -1.0);
+  EXPECT_LE(hi, 1.0);
+  EXPECT_LT(lo, -0.8);
+  EXPECT_GT(hi, 0.8);
+  // klass fixes the categorical code; set_latent_class rewrites it and keeps the rest.
+  const Latent k3 = sys->sample_latent(4, gen, Device::cpu(), 3);
+  for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(k3.c.to_double_vector()[static_cast<size_t>(i * 12 + 3)], 1.0);
+  Latent m = k3;
+  sys->set_latent_class(m, Tensor::from_data({4}, std::vector<int64_t>{0, 1, 2, 9}));
+  const std::vector<double> a = k3.c.to_double_vector(), b = m.c.to_double_vector();
+  for (int64_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(b[static_cast<size_t>(i * 12 + std::vector<int64_t>{0, 1, 2, 9}[static_cast<size_t>(i)])], 1.0);
+    EXPECT_EQ(b[static_cast<size_t>(i * 12 + 10)], a[static_cast<size_t>(i * 12 + 10)]);
+    EXPECT_EQ(b[static_cast<size_t>(i * 12 + 11)], a[static_cast<size_t>(i * 12 + 11)]);
+  }
+  // A grid: row r shows code value r.
+  const Latent g = grid_latent(*sys, 20, 10, gen, Device::cpu());
+  const std::vector<double> gc = g.c.to_double_vector();
+  for (int64_t i = 0; i < 20; ++i) EXPECT_EQ(gc[static_cast<size_t>(i * 12 + i / 10)], 1.0) << "sample " << i;
+}
+
+TEST(Infogan, QTrainsWithGAndTheBodyWithD) {
+  auto sys = build("infogan", LossKind::non_saturating);
+  Generator init(1);
+  auto G = sys->make_generator(init);
+  auto D = sys->make_discriminator(init);
+  const std::vector<Tensor> gp = sys->g_parameters(*G, *D), dp = sys->d_parameters(*G, *D);
+  const std::vector<Tensor> q = child(*D, "q").parameters(), body = child(*D, "body").parameters();
+  EXPECT_EQ(gp.size(), G->parameters().size() + q.size());
+  EXPECT_EQ(dp.size(), body.size());
+  EXPECT_EQ(dp.size() + q.size(), D->parameters().size());
+  for (size_t i = 0; i < q.size(); ++i) EXPECT_TRUE(gp[G->parameters().size() + i].is_same(q[i]));
+}
+
+// L_I by hand: Q's outputs on the features, cross-entropy of the categorical
+// code and the Gaussian NLL of the continuous ones (learned log-sigma).
+TEST(Infogan, InformationTermAndBoundMatchAHandComputation) {
+  auto sys = build("infogan", LossKind::non_saturating, {{"learn_std", "true"}, {"lambda", "0.5"}});
+  Generator init(1), gen(2);
+  auto G = sys->make_generator(init);
+  auto D = sys->make_discriminator(init);
+  D->eval();  // Q's batch norm on running statistics: the same outputs in both evaluations
+  const Latent l = sys->sample_latent(5, gen, Device::cpu(), -1);
+  const Tensor x = sys->generate(*G, l);
+  const Judgement j = sys->judge(*D, x, {});
+  const std::vector<double> q =
+      child(*D, "q")(j.features.reshape({5, 8, 7, 7})).reshape({5, 14}).to_double_vector();
+  const std::vector<double> c = l.c.to_double_vector();
+  double ce = 0, nll = 0;
+  for (int64_t i = 0; i < 5; ++i) {
+    const double* qi = &q[static_cast<size_t>(i * 14)];
+    double mx = qi[0];
+    for (int k = 1; k < 10; ++k) mx = std::max(mx, qi[k]);
+    double z = 0;
+    int target = 0;
+    for (int k = 0; k < 10; ++k) {
+      z += std::exp(qi[k] - mx);
+      if (c[static_cast<size_t>(i * 12 + k)] == 1.0) target = k;
+    }
+    ce += (mx + std::log(z) - qi[target]) / 5;
+    for (int j2 = 0; j2 < 2; ++j2) {
+      const double mu = qi[10 + j2], ls = qi[12 + j2], cj = c[static_cast<size_t>(i * 12 + 10 + j2)];
+      nll += (ls + 0.5 * std::pow((cj - mu) / std::exp(ls), 2) + 0.5 * std::log(2 * M_PI)) / 5;
+    }
+  }
+  const LossOut out = g_loss_of_with(*sys, *D, j, l);
+  const double adv = non_saturating_g_loss(j.adv).item();
+  EXPECT_NEAR(out.loss.item(), adv + 0.5 * (ce + nll), 1e-4);
+  EXPECT_NEAR(scalar(out, "mi_cat"), std::log(10.0) - ce, 1e-4);
+  EXPECT_NEAR(scalar(out, "mi_cont"), 2 * std::log(2.0) - nll, 1e-4);
+}
+
+// Through the Trainer: every critic weight stays in [-c, c] and the estimate is logged.
+TEST(LossSystems, WganTrainerStepClipsAndLogsTheEstimate) {
+  TrainerConfig c;
+  set_config_value(c, "system", "wgan");
+  set_config_value(c, "z_dim", "8");
+  set_config_value(c, "features_g", "2");
+  set_config_value(c, "features_d", "2");
+  set_config_value(c, "wgan.clip", "0.02");
+  c.loss = LossKind::wasserstein;
+  c.optimizer = "rmsprop";
+  c.n_critic = 3;
+  c.batch = 8;
+  c.checkpoint_every = c.sample_every = c.eval_every = 0;
+  c.out_dir = ::testing::TempDir() + "/gan_wgan_" + std::to_string(::getpid());
+  Trainer t(c, testing::labelled_images(16));
+  const StepStats s = t.step();
+  for (const auto& [name, p] : t.discriminator().named_parameters())
+    for (double v : p.to_double_vector()) ASSERT_LE(std::abs(v), 0.02 + 1e-9) << name;
+  ASSERT_EQ(s.scalars.size(), 1u);
+  EXPECT_EQ(s.scalars[0].first, "wasserstein_estimate");
+  EXPECT_NEAR(s.scalars[0].second, -s.loss_d, 1e-9);
+  EXPECT_NEAR(s.scalars[0].second, s.d_real - s.d_fake, 1e-5);  // raw critic means (no sigmoid)
+  fs::remove_all(c.out_dir);
+}
+
+}  // namespace
+}  // namespace gan::models
