@@ -157,4 +157,25 @@ Tensor logsumexp_rows(const Tensor& x) {
   return (ops::log(ops::sum(ops::exp(x - m), {1})) + m.reshape({x.size(0)}));
 }
 
+// x [N, C, H, W] turned k quarter turns counterclockwise in the (H, W) plane,
+// as torch.rot90(x, k, [2, 3]): out[.., i, j] = x[.., j, W - 1 - i] for k = 1.
+// Differentiable (permutes and a row gather).
+Tensor rotate90(const Tensor& x, int64_t k) {
+  GAN_CHECK(x.dim() == 4 && x.size(2) == x.size(3), "rotate90: expected square images [N, C, S, S], got ",
+            shape_str(x.shape()));
+  k = ((k % 4) + 4) % 4;
+  Tensor y = x;
+  const int64_t s = x.size(3);
+  std::vector<int64_t> rev(static_cast<size_t>(s));
+  for (int64_t i = 0; i < s; ++i) rev[static_cast<size_t>(i)] = s - 1 - i;
+  Tensor idx = Tensor::from_data({s}, rev);
+  if (!x.device().is_cpu()) idx = idx.to(x.device());
+  for (int64_t t = 0; t < k; ++t) {
+    // flip W (gather rows of the W-first permutation), then swap H and W.
+    const Tensor flipped = ops::permute(ops::index_select0(ops::permute(y, {3, 0, 1, 2}), idx), {1, 2, 3, 0});
+    y = ops::transpose(flipped, 2, 3);
+  }
+  return k == 0 ? x : y;
+}
+
 }  // namespace gan::models

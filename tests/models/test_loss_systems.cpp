@@ -2,7 +2,8 @@
 // estimate, WGAN-GP's penalty (closed form, f64 finite differences through a
 // layer-norm critic) and its batch-norm-free critic, LSGAN's and the hinge
 // GAN's losses against hand-computed values, the loss key each requires;
-// InfoGAN's codes, its parameter split and its information term by hand.
+// InfoGAN's codes, its parameter split and its information term by hand;
+// SSGAN's rotations and rotation losses; the linear probe of D's features.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include "gan/autograd.h"
 #include "gan/gradcheck.h"
+#include "gan/models/eval/probe.h"
 #include "gan/models/registry.h"
 #include "gan/models/trainer.h"
 #include "gan/ops.h"
@@ -319,6 +321,199 @@ TEST(Infogan, InformationTermAndBoundMatchAHandComputation) {
   EXPECT_NEAR(out.loss.item(), adv + 0.5 * (ce + nll), 1e-4);
   EXPECT_NEAR(scalar(out, "mi_cat"), std::log(10.0) - ce, 1e-4);
   EXPECT_NEAR(scalar(out, "mi_cont"), 2 * std::log(2.0) - nll, 1e-4);
+}
+
+// ---- SSGAN and the linear probe ----------------------------------------------------
+
+TEST(Ssgan, Rotate90MatchesNaiveIndexing) {
+  Generator gen(8);
+  const Tensor x = Tensor::randn({2, 3, 4, 4}, gen);
+  const std::vector<double> v = x.to_double_vector();
+  auto at = [](const std::vector<double>& a, int64_t n, int64_t c, int64_t i, int64_t j) {
+    return a[static_cast<size_t>(((n * 3 + c) * 4 + i) * 4 + j)];
+  };
+  std::vector<double> want = v;
+  for (int k = 0; k <= 5; ++k) {
+    EXPECT_EQ(rotate90(x, k).to_double_vector(), want) << "k = " << k;
+    std::vector<double> next(want.size());  // one more quarter turn: out[i][j] = in[j][S - 1 - i]
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t j = 0; j < 4; ++j)
+            next[static_cast<size_t>(((n * 3 + c) * 4 + i) * 4 + j)] = at(want, n, c, j, 3 - i);
+    want = next;
+  }
+  EXPECT_EQ(rotate90(x, -1).to_double_vector(), rotate90(x, 3).to_double_vector());
+  // f64 gradient check of the composite.
+  Tensor xd = Tensor::randn({2, 1, 3, 3}, gen, Options{DType::f64});
+  xd.requires_grad_(true);
+  for (int k = 1; k <= 3; ++k) {
+    const GradcheckResult r = gradcheck([k](const std::vector<Tensor>& in) { return rotate90(in[0], k); }, {xd});
+    EXPECT_TRUE(r.ok) << "k = " << k << ": " << r.first_failure;
+  }
+}
+
+// The rotation loss by hand: D in eval mode (batch norm on running statistics,
+// so each image's logits do not depend on how the images are batched).
+TEST(Ssgan, RotationLossesMatchAHandComputation) {
+  auto sys = build("ssgan", LossKind::non_saturating, {{"rotation_weight_d", "1"}, {"rotation_weight_g", "0.2"}});
+  Generator init(1), gen(2);
+  auto D = sys->make_discriminator(init);
+  D->eval();
+  const Tensor x = ops::tanh(Tensor::randn({3, 1, 28, 28}, gen)), f = ops::tanh(Tensor::randn({3, 1, 28, 28}, gen));
+  const Judgement jr = sys->judge(*D, x, {}), jf = sys->judge(*D, f, {});
+  ASSERT_EQ(jr.class_logits.shape(), (Shape{3, 4}));
+  auto ce_by_hand = [&](const Tensor& img, double& acc) {
+    double ce = 0;
+    acc = 0;
+    for (int r = 0; r < 4; ++r) {
+      const std::vector<double> l = sys->judge(*D, rotate90(img, r), {}).class_logits.to_double_vector();
+      for (int i = 0; i < 3; ++i) {
+        const double* li = &l[static_cast<size_t>(i * 4)];
+        double mx = li[0];
+        int best = 0;
+        for (int k = 1; k < 4; ++k) {
+          mx = std::max(mx, li[k]);
+          if (li[k] > li[best]) best = k;
+        }
+        double z = 0;
+        for (int k = 0; k < 4; ++k) z += std::exp(li[k] - mx);
+        ce += (mx + std::log(z) - li[r]) / 12;
+        acc += (best == r) / 12.0;
+      }
+    }
+    return ce;
+  };
+  double acc_r = 0, acc_f = 0;
+  const double ce_r = ce_by_hand(x, acc_r), ce_f = ce_by_hand(f, acc_f);
+  const Tensor labels;
+  const Latent latent;
+  const LossOut d = sys->d_loss({jr, jf, labels, latent, *D, x, f, 0, gen});
+  EXPECT_NEAR(d.loss.item(), non_saturating_d_loss(jr.adv, jf.adv).item() + ce_r, 1e-5);
+  EXPECT_NEAR(scalar(d, "rotation_loss_real"), ce_r, 1e-5);
+  EXPECT_NEAR(scalar(d, "rotation_acc_real"), acc_r, 1e-12);
+  const LossOut g = sys->g_loss({jf, jr, latent, *D, f, 0});
+  EXPECT_NEAR(g.loss.item(), non_saturating_g_loss(jf.adv).item() + 0.2 * ce_f, 1e-5);
+  EXPECT_NEAR(scalar(g, "rotation_loss_fake"), ce_f, 1e-5);
+}
+
+// Logistic regression by full-batch gradient descent in f64 loops: the probe's reference.
+double naive_probe_loss(const std::vector<std::vector<double>>& x, const std::vector<int>& y, int k,
+                        const eval::ProbeOptions& o) {
+  const size_t n = x.size(), f = x[0].size();
+  std::vector<double> mu(f, 0), sd(f, 0);
+  for (const auto& r : x)
+    for (size_t j = 0; j < f; ++j) mu[j] += r[j] / static_cast<double>(n);
+  for (const auto& r : x)
+    for (size_t j = 0; j < f; ++j) sd[j] += (r[j] - mu[j]) * (r[j] - mu[j]) / static_cast<double>(n);
+  for (size_t j = 0; j < f; ++j) sd[j] = std::sqrt(sd[j] + 1e-8);
+  std::vector<std::vector<double>> a = x;
+  for (auto& r : a)
+    for (size_t j = 0; j < f; ++j) r[j] = (r[j] - mu[j]) / sd[j];
+  std::vector<double> w(f * static_cast<size_t>(k), 0), b(static_cast<size_t>(k), 0);
+  auto probs = [&](const std::vector<double>& r) {
+    std::vector<double> l(static_cast<size_t>(k));
+    for (int c = 0; c < k; ++c) {
+      l[static_cast<size_t>(c)] = b[static_cast<size_t>(c)];
+      for (size_t j = 0; j < f; ++j) l[static_cast<size_t>(c)] += r[j] * w[j * static_cast<size_t>(k) + static_cast<size_t>(c)];
+    }
+    const double mx = *std::max_element(l.begin(), l.end());
+    double z = 0;
+    for (double& v : l) z += (v = std::exp(v - mx));
+    for (double& v : l) v /= z;
+    return l;
+  };
+  for (int64_t it = 0; it < o.iterations; ++it) {
+    std::vector<double> gw(w.size(), 0), gb(b.size(), 0);
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<double> p = probs(a[i]);
+      p[static_cast<size_t>(y[i])] -= 1;
+      for (int c = 0; c < k; ++c) {
+        gb[static_cast<size_t>(c)] += p[static_cast<size_t>(c)] / static_cast<double>(n);
+        for (size_t j = 0; j < f; ++j)
+          gw[j * static_cast<size_t>(k) + static_cast<size_t>(c)] += a[i][j] * p[static_cast<size_t>(c)] / static_cast<double>(n);
+      }
+    }
+    for (size_t q = 0; q < w.size(); ++q) w[q] -= o.lr * (gw[q] + o.l2 * w[q]);
+    for (size_t q = 0; q < b.size(); ++q) b[q] -= o.lr * gb[q];
+  }
+  double loss = 0;
+  for (size_t i = 0; i < n; ++i) loss -= std::log(probs(a[i])[static_cast<size_t>(y[i])]) / static_cast<double>(n);
+  return loss;
+}
+
+TEST(LinearProbe, MatchesANaiveFitAndSeparatesSeparableClasses) {
+  Generator gen(12);
+  const int64_t n = 30, f = 4, k = 3;
+  std::vector<std::vector<double>> rows;
+  std::vector<int> y;
+  std::vector<float> flat;
+  std::vector<int64_t> labels;
+  const std::vector<double> noise = Tensor::randn({2 * n, f}, gen).to_double_vector();
+  for (int64_t i = 0; i < 2 * n; ++i) {
+    std::vector<double> r(static_cast<size_t>(f));
+    for (int64_t j = 0; j < f; ++j)
+      r[static_cast<size_t>(j)] = noise[static_cast<size_t>(i * f + j)] + (j == i % k ? 4.0 : 0.0) + 10.0 * (j == 3);
+    if (i < n) {
+      rows.push_back(r);
+      y.push_back(static_cast<int>(i % k));
+    }
+    for (double v : r) flat.push_back(static_cast<float>(v));
+    labels.push_back(i % k);
+  }
+  const Tensor x = Tensor::from_data({2 * n, f}, flat), l = Tensor::from_data({2 * n}, labels);
+  eval::ProbeOptions o;
+  o.iterations = 40;
+  const eval::ProbeResult r = eval::linear_probe(x.narrow0(0, n), l.narrow0(0, n), x.narrow0(n, n), l.narrow0(n, n), k, o);
+  EXPECT_NEAR(r.train_loss, naive_probe_loss(rows, y, static_cast<int>(k), o), 1e-4);
+  EXPECT_EQ(r.train_accuracy, 1.0);
+  EXPECT_EQ(r.test_accuracy, 1.0);
+  const eval::ProbeResult again = eval::linear_probe(x.narrow0(0, n), l.narrow0(0, n), x.narrow0(n, n), l.narrow0(n, n), k, o);
+  EXPECT_EQ(again.train_loss, r.train_loss);  // deterministic
+  // Unrelated labels: the test accuracy falls toward chance.
+  std::vector<int64_t> shuffled(static_cast<size_t>(2 * n));
+  for (int64_t i = 0; i < 2 * n; ++i) shuffled[static_cast<size_t>(i)] = (i * 7 / 3) % k;
+  const Tensor s = Tensor::from_data({2 * n}, shuffled);
+  EXPECT_LT(eval::linear_probe(x.narrow0(0, n), s.narrow0(0, n), x.narrow0(n, n), s.narrow0(n, n), k, o).test_accuracy, 0.7);
+}
+
+TEST(LinearProbe, TrainerLogsItForAnySystemWithFeaturesAndNamesTheKey) {
+  const auto data = testing::labelled_images(40);
+  for (const char* name : {"dcgan", "ssgan"}) {
+    TrainerConfig c;
+    set_config_value(c, "system", name);
+    set_config_value(c, "z_dim", "8");
+    set_config_value(c, "features_g", "2");
+    set_config_value(c, "features_d", "2");
+    c.batch = 8;
+    c.checkpoint_every = c.sample_every = 0;
+    c.eval_every = 1;
+    c.eval_samples = 0;
+    c.probe_samples = 10;
+    c.out_dir = ::testing::TempDir() + "/gan_probe_" + std::to_string(::getpid());
+    Trainer t(c, data);
+    const StepStats s = t.step();
+    double acc = -1;
+    for (const auto& [n, v] : s.evaluation)
+      if (n == "probe_accuracy") acc = v;
+    EXPECT_GE(acc, 0.0) << name;
+    EXPECT_LE(acc, 1.0) << name;
+    EXPECT_TRUE(t.discriminator().is_training()) << name;  // the probe restores D's mode
+    fs::remove_all(c.out_dir);
+  }
+  auto acgan = build("acgan", LossKind::non_saturating);
+  Generator init(1);
+  auto D = acgan->make_discriminator(init);
+  const std::string none = error_of([&] { eval::discriminator_probe(*acgan, *D, *data, 5, "acgan"); });
+  EXPECT_NE(none.find("config key 'probe_samples': system 'acgan' returns no features"), std::string::npos) << none;
+  auto ss = build("ssgan", LossKind::non_saturating);
+  auto D2 = ss->make_discriminator(init);
+  const std::string few = error_of([&] { eval::discriminator_probe(*ss, *D2, *data, 21, "ssgan"); });
+  EXPECT_NE(few.find("config key 'probe_samples' = 21: the probe needs 42 labelled images"), std::string::npos) << few;
+  TrainerConfig bad;
+  bad.probe_samples = -1;
+  const std::string neg = error_of([&] { validate_config(bad); });
+  EXPECT_NE(neg.find("config key 'probe_samples': must be >= 0"), std::string::npos) << neg;
 }
 
 // Through the Trainer: every critic weight stays in [-c, c] and the estimate is logged.

@@ -79,6 +79,7 @@ const std::vector<Row>& rows() {
       {"lsgan", [](TrainerConfig& c) { c.loss = LossKind::least_squares; }},
       {"hinge", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
       {"infogan", [](TrainerConfig& c) { set_config_value(c, "infogan.learn_std", "true"); }},
+      {"ssgan", [](TrainerConfig& c) { set_config_value(c, "ssgan.rotation_weight_g", "0.5"); }},
       {"mlp2d",
        [](TrainerConfig& c) {
          c.image_size = 1;

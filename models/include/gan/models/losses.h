@@ -81,4 +81,9 @@ Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_
 // subtracted, as a constant) and twice differentiable.
 Tensor logsumexp_rows(const Tensor& x);
 
+// Images x [N, C, S, S] turned k quarter turns counterclockwise in the (H, W)
+// plane, as torch.rot90(x, k, [2, 3]) (out[.., i, j] = x[.., j, S - 1 - i] for
+// k = 1); any k (mod 4). Differentiable: the self-supervised GAN's rotation task.
+Tensor rotate90(const Tensor& x, int64_t k);
+
 }  // namespace gan::models
