@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -514,6 +515,51 @@ TEST(LinearProbe, TrainerLogsItForAnySystemWithFeaturesAndNamesTheKey) {
   bad.probe_samples = -1;
   const std::string neg = error_of([&] { validate_config(bad); });
   EXPECT_NE(neg.find("config key 'probe_samples': must be >= 0"), std::string::npos) << neg;
+}
+
+TEST(Infogan, MatchedAgreementIsTheBestOneToOneMatching) {
+  // Against brute force over every matching of small random tables (square and rectangular).
+  Generator gen(31);
+  for (const auto& [r, c] : std::vector<std::pair<int, int>>{{4, 4}, {3, 5}, {5, 3}, {1, 1}}) {
+    for (int trial = 0; trial < 5; ++trial) {
+      const std::vector<double> u = Tensor::rand({r * c}, gen, 0, 50, Options{DType::f64}).to_double_vector();
+      std::vector<std::vector<int64_t>> t(static_cast<size_t>(r), std::vector<int64_t>(static_cast<size_t>(c)));
+      int64_t total = 0;
+      for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j) total += t[static_cast<size_t>(i)][static_cast<size_t>(j)] =
+                                         static_cast<int64_t>(u[static_cast<size_t>(i * c + j)]);
+      // Brute force: permutations of the longer side's indices, the first min(r, c) paired.
+      const int big = std::max(r, c), small = std::min(r, c);
+      std::vector<int> perm(static_cast<size_t>(big));
+      for (int i = 0; i < big; ++i) perm[static_cast<size_t>(i)] = i;
+      int64_t best = 0;
+      do {
+        int64_t sum = 0;
+        for (int i = 0; i < small; ++i)
+          sum += r <= c ? t[static_cast<size_t>(i)][static_cast<size_t>(perm[static_cast<size_t>(i)])]
+                        : t[static_cast<size_t>(perm[static_cast<size_t>(i)])][static_cast<size_t>(i)];
+        best = std::max(best, sum);
+      } while (std::next_permutation(perm.begin(), perm.end()));
+      EXPECT_NEAR(eval::matched_agreement(t), total ? static_cast<double>(best) / static_cast<double>(total) : 0.0,
+                  1e-12) << r << "x" << c << " trial " << trial;
+    }
+  }
+  EXPECT_EQ(eval::matched_agreement({{0, 9}, {7, 0}}), 1.0);  // code 0 -> class 1, code 1 -> class 0
+  EXPECT_EQ(eval::matched_agreement({}), 0.0);
+}
+
+TEST(Infogan, EvaluateMeasuresCodeClassAgreement) {
+  auto sys = build("infogan", LossKind::non_saturating, {{"eval_per_code", "6"}});
+  Generator init(1);
+  auto G = sys->make_generator(init);
+  auto D = sys->make_discriminator(init);
+  G->eval();
+  const auto e = sys->evaluate(*G, *D);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].first, "code_class_agreement");
+  EXPECT_GE(e[0].second, 0.1 - 1e-12);  // the best of 10 x 10 matchings >= their average, total / 10
+  EXPECT_LE(e[0].second, 1.0);
+  EXPECT_EQ(sys->evaluate(*G, *D)[0].second, e[0].second);  // the same latents every time
 }
 
 // Through the Trainer: every critic weight stays in [-c, c] and the estimate is logged.

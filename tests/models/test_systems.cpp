@@ -3,7 +3,8 @@
 //   a few steps on a small labelled subset: every logged number finite;
 //   2N steps = N + resume + N, bit for bit, on the CPU;
 //   the checkpoint round trip: load_trained_generator's G gives the trainer's
-//   samples; sample (a class for conditional systems) and interpolate work;
+//   samples; sample (a class for conditional systems, a code value for
+//   InfoGAN) and interpolate work;
 //   two steps on the CUDA backend (the SIMT emulator in the sim flavour)
 //   match the CPU (skipped without a CUDA backend).
 // A new system is a new row; a registered system without a row fails.
@@ -172,14 +173,17 @@ TEST_P(Systems, TrainsResumesExactlyAndSamples) {
     EXPECT_EQ(t.generate(ta.fixed_latent()).to_double_vector(),
               ta.system().generate(ta.sampling_generator(), ta.fixed_latent()).to_double_vector());
   }
-  // Sampling: a class for conditional systems, a batch of the right shape.
+  // Sampling: a class for conditional systems (a value of InfoGAN's
+  // categorical code: latent_classes), a batch of the right shape.
   Generator gen(3);
-  const Latent l = t.conditional() ? t.sample_latent(5, gen, 7) : t.sample_latent(5, gen);
+  const int64_t k = t.system->latent_classes();
+  const Latent l = k > 0 ? t.sample_latent(5, gen, 7 % k) : t.sample_latent(5, gen);
   if (t.conditional()) {
     ASSERT_TRUE(l.y.defined());
     for (double y : l.y.to_double_vector()) EXPECT_EQ(y, 7.0);
-    EXPECT_THROW(t.sample_latent(1, gen, 10), Error);
   }
+  if (k > 0) EXPECT_THROW(t.sample_latent(1, gen, k), Error);
+  else EXPECT_THROW(t.sample_latent(1, gen, 0), Error);
   const Tensor img = t.generate(l);
   EXPECT_EQ(img.shape(), (Shape{5, data->channels(), data->height(), data->width()}));
   for (double v : img.to_double_vector()) ASSERT_TRUE(std::isfinite(v) && (!row.tanh_output || std::abs(v) <= 1.0));

@@ -1,7 +1,8 @@
-// Linear probe of frozen features (eval/probe.h).
+// Linear probe of frozen features and matched agreement (eval/probe.h).
 #include "gan/models/eval/probe.h"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "gan/autograd.h"
@@ -99,6 +100,67 @@ ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset&
   const Tensor feats = discriminator_features(system, D, x, name);
   return linear_probe(feats.narrow0(0, n), y.narrow0(0, n), feats.narrow0(n, n), y.narrow0(n, n),
                       std::max<int64_t>(data.num_classes, 2), o);
+}
+
+double matched_agreement(const std::vector<std::vector<int64_t>>& counts) {
+  const size_t r = counts.size(), c = r ? counts[0].size() : 0;
+  int64_t total = 0;
+  for (const auto& row : counts) {
+    GAN_CHECK(row.size() == c, "matched_agreement: rows of different lengths");
+    for (int64_t v : row) total += v;
+  }
+  if (r == 0 || c == 0 || total == 0) return 0.0;
+  // Hungarian algorithm (potentials; rows <= columns, 1-based) on cost = -count.
+  const bool flip = r > c;
+  const size_t n = flip ? c : r, m = flip ? r : c;
+  auto cost = [&](size_t i, size_t j) {
+    return -static_cast<double>(flip ? counts[j - 1][i - 1] : counts[i - 1][j - 1]);
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> u(n + 1, 0), v(m + 1, 0);
+  std::vector<size_t> p(m + 1, 0), way(m + 1, 0);
+  for (size_t i = 1; i <= n; ++i) {
+    p[0] = i;
+    size_t j0 = 0;
+    std::vector<double> minv(m + 1, inf);
+    std::vector<bool> used(m + 1, false);
+    do {
+      used[j0] = true;
+      const size_t i0 = p[j0];
+      double delta = inf;
+      size_t j1 = 0;
+      for (size_t j = 1; j <= m; ++j) {
+        if (used[j]) continue;
+        const double cur = cost(i0, j) - u[i0] - v[j];
+        if (cur < minv[j]) {
+          minv[j] = cur;
+          way[j] = j0;
+        }
+        if (minv[j] < delta) {
+          delta = minv[j];
+          j1 = j;
+        }
+      }
+      for (size_t j = 0; j <= m; ++j) {
+        if (used[j]) {
+          u[p[j]] += delta;
+          v[j] -= delta;
+        } else {
+          minv[j] -= delta;
+        }
+      }
+      j0 = j1;
+    } while (p[j0] != 0);
+    do {
+      const size_t j1 = way[j0];
+      p[j0] = p[j1];
+      j0 = j1;
+    } while (j0 != 0);
+  }
+  int64_t matched = 0;
+  for (size_t j = 1; j <= m; ++j)
+    if (p[j] != 0) matched += flip ? counts[j - 1][p[j] - 1] : counts[p[j] - 1][j - 1];
+  return static_cast<double>(matched) / static_cast<double>(total);
 }
 
 }  // namespace gan::models::eval

@@ -13,6 +13,11 @@
 // Logged (G step, nats): mi_cat = ln(n_cat) - CE, the categorical part of the
 // bound (at most ln 10 ~ 2.30, reached when Q recovers the code), q_cat_acc,
 // and mi_cont = sum_j (ln 2 + E log Q(c_j | x)) (H(U(-1,1)) = ln 2 each).
+// Every eval interval on 1-channel 28x28 data: code_class_agreement — eval_per_code
+// samples of each code value (fixed latents, stream eval_seed), classified by
+// the metric suite's Fashion-MNIST classifier, matched one-to-one to classes
+// (Hungarian algorithm, eval/probe.h): the share of samples whose class is
+// their code's matched class (unsupervised clustering accuracy; chance ~ 0.1+).
 // latent_classes() = n_cat: a sample grid shows one code value per row and
 // `gan sample --class k` fixes the categorical code (not a data class: which
 // value became which garment is the training's choice).
@@ -21,6 +26,8 @@
 
 #include "../nets/system_nets.h"
 #include "gan/autograd.h"
+#include "gan/models/eval/classifier.h"
+#include "gan/models/eval/probe.h"
 #include "gan/models/registry.h"
 #include "gan/nn/init.h"
 #include "gan/ops.h"
@@ -121,6 +128,31 @@ class Infogan : public GanSystem {
     return out;
   }
 
+  std::vector<std::pair<std::string, double>> evaluate(nn::Module& G, nn::Module&) override {
+    const int64_t m = options().integer("eval_per_code");
+    if (m <= 0 || setup().channels != 1 || setup().image_size != eval::kClassifierImageSize) return {};
+    const Device dev = G.parameters().front().device();
+    if (!classifier_.net) classifier_ = eval::load_classifier("", dev);
+    NoGradGuard ng;
+    Generator gen(static_cast<uint64_t>(options().integer("eval_seed")));
+    std::vector<std::vector<int64_t>> counts(static_cast<size_t>(n_cat_), std::vector<int64_t>(10, 0));
+    for (int64_t v = 0; v < n_cat_; ++v) {
+      const Tensor images = generate(G, sample_latent(m, gen, dev, v));
+      const Tensor logits = classifier_.net->forward(images).to(Device::cpu());
+      const std::vector<double> l = logits.to_double_vector();
+      const int64_t k = logits.size(1);
+      if (static_cast<int64_t>(counts[0].size()) != k)
+        for (auto& row : counts) row.assign(static_cast<size_t>(k), 0);
+      for (int64_t i = 0; i < m; ++i) {
+        int64_t best = 0;
+        for (int64_t j = 1; j < k; ++j)
+          if (l[static_cast<size_t>(i * k + j)] > l[static_cast<size_t>(i * k + best)]) best = j;
+        ++counts[static_cast<size_t>(v)][static_cast<size_t>(best)];
+      }
+    }
+    return {{"code_class_agreement", eval::matched_agreement(counts)}};
+  }
+
   // L_I of Q on D's features of G(z, c), and the bound's estimates.
   struct Info {
     Tensor loss;  // [] CE + continuous NLL
@@ -172,6 +204,7 @@ class Infogan : public GanSystem {
   int64_t z_dim_, n_cat_, n_cont_;
   double lambda_;
   bool learn_std_;
+  eval::LoadedClassifier classifier_;  // loaded at the first evaluation
 };
 
 }  // namespace
@@ -183,6 +216,9 @@ SystemInfo gan_system_infogan() {
   o.push_back({"lambda", OptionType::number, "1", "weight of the information term L_I in both losses (the paper: 1)"});
   o.push_back({"learn_std", OptionType::boolean, "false",
                "Q also outputs the continuous codes' log-sigma (false: sigma = 1, the paper's MNIST code)"});
+  o.push_back({"eval_per_code", OptionType::integer, "200",
+               "samples per code value for code_class_agreement every eval interval (0: off; 1-channel 28x28 data)"});
+  o.push_back({"eval_seed", OptionType::integer, "3", "stream of those samples' latents"});
   return {"infogan", "z plus a categorical and continuous codes; a Q head on D's body recovers them (mutual information)",
           "Chen, Duan, Houthooft, Schulman, Sutskever & Abbeel 2016, InfoGAN", o,
           [](SystemSetup s) { return std::make_unique<Infogan>(std::move(s)); }};

@@ -1,4 +1,4 @@
-// Linear probe of frozen features: how linearly separable the classes are in a
+// Measures of what a GAN's networks learned without labels. Linear probe of frozen features: how linearly separable the classes are in a
 // network's representation — the measure of D's features in Chen et al. 2019
 // (self-supervised GANs), where it tracks discriminator forgetting. A
 // multinomial logistic regression on standardized features (mean and std of
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "gan/models/data.h"
 #include "gan/models/gan_system.h"
@@ -47,5 +48,12 @@ Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& im
 // gan::Error naming the key probe_samples when data has fewer than 2n labelled images.
 ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t n,
                                 const std::string& system_name, const ProbeOptions& o = {});
+
+// Clustering accuracy of a contingency table counts[a][b] (rows: clusters —
+// InfoGAN's code values; columns: classes): the largest share of the total
+// that a one-to-one matching of rows to columns collects (Hungarian
+// algorithm; a rectangular table matches min(rows, columns) pairs). 0 for an
+// empty table.
+double matched_agreement(const std::vector<std::vector<int64_t>>& counts);
 
 }  // namespace gan::models::eval
