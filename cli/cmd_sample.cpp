@@ -38,8 +38,8 @@ struct SampleArgs {
 void run_sample(const SampleArgs& a) {
   const models::TrainedGenerator t = models::load_trained_generator(a.checkpoint, !a.no_ema);
   Generator gen(a.seed);
-  // A conditional system without --class: one class per grid row.
-  models::Latent latent = a.klass < 0 && t.conditional() && a.individual.empty()
+  // A conditional system (or InfoGAN's categorical code) without --class: one value per grid row.
+  models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()
                               ? models::grid_latent(*t.system, a.n, a.nrow, gen, Device::cpu())
                               : t.sample_latent(a.n, gen, a.klass);
   truncate_noise(latent.z, a.truncation, gen);
@@ -121,7 +121,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed of the latent noise")->capture_default_str();
   cmd->add_option("--truncation", a->truncation, "Redraw latents with |z| > t (0: off)")->capture_default_str();
   cmd->add_option("--class", a->klass,
-                  "Conditional systems: every sample of this class (default: one class per grid row)");
+                  "Conditional systems: every sample of this class; InfoGAN: this value of the categorical code "
+                  "(default: one per grid row)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
   cmd->callback([a] { run_sample(*a); });
 }
@@ -135,7 +136,8 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--frames", a->frames, "Frames between consecutive seeds (inclusive)")->capture_default_str();
   cmd->add_option("-o,--out", a->out, "PNG to write")->capture_default_str();
   cmd->add_flag("--slerp", a->slerp, "Spherical instead of linear interpolation");
-  cmd->add_option("--class", a->klass, "Conditional systems: the class of the whole strip (default: the first seed's)");
+  cmd->add_option("--class", a->klass, "Conditional systems (InfoGAN: the categorical code): the class of the whole strip (default: the "
+                  "first seed's)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
   cmd->callback([a] { run_interpolate(*a); });
 }

@@ -29,14 +29,14 @@ Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64
 
 Latent grid_latent(GanSystem& system, int64_t n, int64_t nrow, Generator& gen, Device device) {
   Latent l = system.sample_latent(n, gen, device);
-  const int64_t k = system.setup().num_classes;
-  if (!system.conditional() || k < 1) return l;
-  // Row r shows class r mod K, as make_image_grid lays out nrow per row.
+  const int64_t k = system.latent_classes();
+  if (k < 1) return l;
+  // Row r shows value r mod K, as make_image_grid lays out nrow per row.
   const int64_t per_row = nrow > 0 ? nrow : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
   std::vector<int64_t> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) y[static_cast<size_t>(i)] = (i / per_row) % k;
   const Tensor t = Tensor::from_data({n}, y);
-  l.y = device.is_cpu() ? t : t.to(device);
+  system.set_latent_class(l, device.is_cpu() ? t : t.to(device));
   return l;
 }
 

@@ -98,15 +98,15 @@ Tensor per_sample_sq_norm(const Tensor& g) { return ops::sum(ops::square(g.flatt
 
 }  // namespace
 
-Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen) {
-  return gradient_penalty([&D](const Tensor& x) { return D(x); }, real, fake, gen);
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen, Tensor* norms) {
+  return gradient_penalty([&D](const Tensor& x) { return D(x); }, real, fake, gen, norms);
 }
 
 Tensor r1_penalty(nn::Module& D, const Tensor& real) {
   return r1_penalty([&D](const Tensor& x) { return D(x); }, real);
 }
 
-Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen) {
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen, Tensor* norms) {
   GAN_CHECK(real.shape() == fake.shape() && real.dim() >= 2, "gradient_penalty: real ", shape_str(real.shape()),
             " and fake ", shape_str(fake.shape()), " must have one shape [N, ...]");
   Shape eshape(static_cast<size_t>(real.dim()), 1);
@@ -121,6 +121,7 @@ Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake,
   const Tensor g = input_gradient(D, x_hat);
   // The 1e-12 keeps sqrt's derivative finite when a gradient is exactly zero.
   const Tensor norm = ops::sqrt(per_sample_sq_norm(g) + 1e-12);
+  if (norms) *norms = norm.detach();
   return mean(ops::square(norm - 1.0));
 }
 
@@ -154,6 +155,27 @@ Tensor logsumexp_rows(const Tensor& x) {
   GAN_CHECK(x.dim() == 2, "logsumexp_rows: expected [N, K], got ", shape_str(x.shape()));
   const Tensor m = ops::max(x, {1}, true).detach();  // [N, 1], a constant shift
   return (ops::log(ops::sum(ops::exp(x - m), {1})) + m.reshape({x.size(0)}));
+}
+
+// x [N, C, H, W] turned k quarter turns counterclockwise in the (H, W) plane,
+// as torch.rot90(x, k, [2, 3]): out[.., i, j] = x[.., j, W - 1 - i] for k = 1.
+// Differentiable (permutes and a row gather).
+Tensor rotate90(const Tensor& x, int64_t k) {
+  GAN_CHECK(x.dim() == 4 && x.size(2) == x.size(3), "rotate90: expected square images [N, C, S, S], got ",
+            shape_str(x.shape()));
+  k = ((k % 4) + 4) % 4;
+  Tensor y = x;
+  const int64_t s = x.size(3);
+  std::vector<int64_t> rev(static_cast<size_t>(s));
+  for (int64_t i = 0; i < s; ++i) rev[static_cast<size_t>(i)] = s - 1 - i;
+  Tensor idx = Tensor::from_data({s}, rev);
+  if (!x.device().is_cpu()) idx = idx.to(x.device());
+  for (int64_t t = 0; t < k; ++t) {
+    // flip W (gather rows of the W-first permutation), then swap H and W.
+    const Tensor flipped = ops::permute(ops::index_select0(ops::permute(y, {3, 0, 1, 2}), idx), {1, 2, 3, 0});
+    y = ops::transpose(flipped, 2, 3);
+  }
+  return k == 0 ? x : y;
 }
 
 }  // namespace gan::models

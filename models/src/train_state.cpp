@@ -188,9 +188,12 @@ TrainedGenerator load_trained_generator(const std::string& path, bool ema) {
 
 Latent TrainedGenerator::sample_latent(int64_t n, Generator& gen, int64_t klass) const {
   if (klass >= 0) {
-    GAN_CHECK(conditional(), "--class ", klass, ": system '", config.system, "' is not conditional");
-    GAN_CHECK(klass < num_classes, "--class ", klass, " is out of range: system '", config.system, "' was trained on ",
-              num_classes, " classes (0 .. ", num_classes - 1, ")");
+    const int64_t k = system->latent_classes();
+    GAN_CHECK(k > 0, "--class ", klass, ": system '", config.system,
+              "' is not conditional and has no categorical code");
+    GAN_CHECK(klass < k, "--class ", klass, " is out of range: system '", config.system,
+              conditional() ? "' was trained on " : "' has a categorical code of ", k,
+              conditional() ? " classes" : " values", " (0 .. ", k - 1, ")");
   }
   return system->sample_latent(n, gen, Device::cpu(), klass);
 }

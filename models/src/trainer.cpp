@@ -12,6 +12,7 @@
 #include "gan/optim/adam.h"
 #include "gan/optim/ema.h"
 #include "gan/optim/rmsprop.h"
+#include "gan/models/eval/probe.h"
 #include "gan/models/report.h"
 #include "trainer_state.h"
 
@@ -164,7 +165,7 @@ void Trainer::d_step(StepStats& s, bool last) {
   const Tensor fake = fake_graph.detach();
   const Judgement jr = system_->judge(*D_, real, labels);
   const Judgement jf = system_->judge(*D_, fake, latent.y);
-  LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_});
+  LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_, penalty_gen_});
   Tensor loss = out.loss;
   // Penalties see D as the system judges: adv(x) with the real labels.
   const auto critic = [&](const Tensor& x) { return system_->judge(*D_, x, labels).adv; };
@@ -252,6 +253,11 @@ StepStats Trainer::step() {
     const bool was_training = g.is_training();
     g.eval();
     s.evaluation = system_->evaluate(g, *D_);
+    if (cfg_.probe_samples > 0) {
+      const eval::ProbeResult p = eval::discriminator_probe(*system_, *D_, *state_->data, cfg_.probe_samples, cfg_.system);
+      s.evaluation.emplace_back("probe_accuracy", p.test_accuracy);
+      s.evaluation.emplace_back("probe_train_accuracy", p.train_accuracy);
+    }
     RunMonitor::Evaluation ev;
     if (state_->monitor->evaluate(*system_, g, step_, ev)) {
       s.metrics_line = ev.line;

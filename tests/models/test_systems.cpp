@@ -3,13 +3,15 @@
 //   a few steps on a small labelled subset: every logged number finite;
 //   2N steps = N + resume + N, bit for bit, on the CPU;
 //   the checkpoint round trip: load_trained_generator's G gives the trainer's
-//   samples; sample (a class for conditional systems) and interpolate work;
+//   samples; sample (a class for conditional systems, a code value for
+//   InfoGAN) and interpolate work;
 //   two steps on the CUDA backend (the SIMT emulator in the sim flavour)
 //   match the CPU (skipped without a CUDA backend).
 // A new system is a new row; a registered system without a row fails.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -65,6 +67,21 @@ const std::vector<Row>& rows() {
          c.labels_per_class = 2;
          set_config_value(c, "sgan.labelled_batch", "8");
        }},
+      {"wgan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         c.n_critic = 2;
+         c.optimizer = "rmsprop";
+       }},
+      {"wgan-gp",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         c.n_critic = 2;
+       }},
+      {"lsgan", [](TrainerConfig& c) { c.loss = LossKind::least_squares; }},
+      {"hinge", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
+      {"infogan", [](TrainerConfig& c) { set_config_value(c, "infogan.learn_std", "true"); }},
+      {"ssgan", [](TrainerConfig& c) { set_config_value(c, "ssgan.rotation_weight_g", "0.5"); }},
       {"mlp2d",
        [](TrainerConfig& c) {
          c.image_size = 1;
@@ -157,14 +174,17 @@ TEST_P(Systems, TrainsResumesExactlyAndSamples) {
     EXPECT_EQ(t.generate(ta.fixed_latent()).to_double_vector(),
               ta.system().generate(ta.sampling_generator(), ta.fixed_latent()).to_double_vector());
   }
-  // Sampling: a class for conditional systems, a batch of the right shape.
+  // Sampling: a class for conditional systems (a value of InfoGAN's
+  // categorical code: latent_classes), a batch of the right shape.
   Generator gen(3);
-  const Latent l = t.conditional() ? t.sample_latent(5, gen, 7) : t.sample_latent(5, gen);
+  const int64_t k = t.system->latent_classes();
+  const Latent l = k > 0 ? t.sample_latent(5, gen, 7 % k) : t.sample_latent(5, gen);
   if (t.conditional()) {
     ASSERT_TRUE(l.y.defined());
     for (double y : l.y.to_double_vector()) EXPECT_EQ(y, 7.0);
-    EXPECT_THROW(t.sample_latent(1, gen, 10), Error);
   }
+  if (k > 0) EXPECT_THROW(t.sample_latent(1, gen, k), Error);
+  else EXPECT_THROW(t.sample_latent(1, gen, 0), Error);
   const Tensor img = t.generate(l);
   EXPECT_EQ(img.shape(), (Shape{5, data->channels(), data->height(), data->width()}));
   for (double v : img.to_double_vector()) ASSERT_TRUE(std::isfinite(v) && (!row.tanh_output || std::abs(v) <= 1.0));
@@ -207,7 +227,11 @@ TEST_P(Systems, TwoStepsOnCudaMatchCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, Systems, ::testing::ValuesIn(rows()),
-                         [](const ::testing::TestParamInfo<Row>& i) { return std::string(i.param.system); });
+                         [](const ::testing::TestParamInfo<Row>& i) {
+                           std::string n = i.param.system;
+                           std::replace(n.begin(), n.end(), '-', '_');  // gtest names: [A-Za-z0-9_]
+                           return n;
+                         });
 
 }  // namespace
 }  // namespace gan::models

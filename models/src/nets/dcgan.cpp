@@ -8,6 +8,22 @@
 
 namespace gan::models {
 
+DcganNorm parse_dcgan_norm(const std::string& name) {
+  if (name == "batch") return DcganNorm::batch;
+  if (name == "layer") return DcganNorm::layer;
+  if (name == "none") return DcganNorm::none;
+  throw Error("unknown normalization '" + name + "' (expected one of: batch, layer, none)");
+}
+
+const char* dcgan_norm_name(DcganNorm n) {
+  switch (n) {
+    case DcganNorm::batch: return "batch";
+    case DcganNorm::layer: return "layer";
+    case DcganNorm::none: return "none";
+  }
+  return "?";
+}
+
 void check_dcgan_options(const DcganOptions& o) {
   GAN_CHECK(o.image_size == 28 || o.image_size == 32 || o.image_size == 64,
             "dcgan: image_size must be 28, 32 or 64, got ", o.image_size);
@@ -86,8 +102,10 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
   main->push_back(std::make_shared<nn::Conv2d>(o.channels, w[0], 4, gen, conv(2, 1, true)));
   main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
   for (size_t i = 1; i < w.size(); ++i) {
-    main->push_back(std::make_shared<nn::Conv2d>(w[i - 1], w[i], 4, gen, conv(2, 1, false)));
-    main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
+    main->push_back(std::make_shared<nn::Conv2d>(w[i - 1], w[i], 4, gen, conv(2, 1, o.d_norm == DcganNorm::none)));
+    const int64_t side = o.image_size >> (i + 1);  // each conv halves: 28 -> 14 -> 7, 64 -> 32 -> ... -> 4
+    if (o.d_norm == DcganNorm::batch) main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
+    if (o.d_norm == DcganNorm::layer) main->push_back(std::make_shared<nn::LayerNorm>(std::vector<int64_t>{w[i], side, side}));
     main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
   }
   // [N, w_last, k, k] -> [N, outputs, 1, 1]

@@ -44,6 +44,30 @@ Tensor one_hot(const Tensor& y, int64_t k) {
   return ops::embedding(y, table);  // rows of the identity
 }
 
+PlainDcgan::PlainDcgan(SystemSetup s)
+    : GanSystem(std::move(s)), d_net_(dcgan_net(setup())), z_dim_(options().integer("z_dim")) {}
+
+nn::ModulePtr PlainDcgan::make_generator(Generator& init) {
+  return std::make_shared<DcganGenerator>(dcgan_net(setup()), init);
+}
+nn::ModulePtr PlainDcgan::make_discriminator(Generator& init) {
+  return std::make_shared<DcganDiscriminator>(d_net_, init);
+}
+Latent PlainDcgan::sample_latent(int64_t n, Generator& gen, Device device, int64_t) {
+  return {normal_noise(n, z_dim_, gen, device), {}, {}};
+}
+Tensor PlainDcgan::generate(nn::Module& G, const Latent& l) { return G(l.z); }
+Judgement PlainDcgan::judge(nn::Module& D, const Tensor& x, const Tensor&) {
+  auto& d = as<DcganDiscriminator>(D, "a DCGAN system");
+  const Tensor h = d.features(x);  // D(x) = head(features(x)), as DcganDiscriminator::forward
+  return {d.head(h), {}, h.flatten(1)};
+}
+
+void require_loss(const SystemSetup& s, LossKind kind, const char* system) {
+  GAN_CHECK(s.loss == kind, "system '", system, "' trains with the ", loss_kind_name(kind), " loss of its paper: set ",
+            "config key 'loss' = \"", loss_kind_name(kind), "\" (got \"", loss_kind_name(s.loss), "\")");
+}
+
 double class_accuracy(const Tensor& logits, const Tensor& labels) {
   NoGradGuard ng;
   const Tensor l = logits.detach().to(Device::cpu()).to(DType::f64), y = labels.to(Device::cpu());

@@ -26,6 +26,29 @@ Latent conditional_latent(int64_t n, int64_t z_dim, int64_t k, Generator& gen, D
 // y [N] i64 -> one-hot [N, k] f32 (on y's device).
 Tensor one_hot(const Tensor& y, int64_t k);
 
+// The unconditional DCGAN system: z ~ N(0, I) -> G(z); D judged as its adv
+// output with its penultimate features (flattened). The DCGAN, LSGAN, hinge
+// and WGAN systems are this with their own losses and hooks; `net` may change
+// D's options (WGAN-GP's normalization) before the nets are built.
+class PlainDcgan : public GanSystem {
+ public:
+  explicit PlainDcgan(SystemSetup s);
+  nn::ModulePtr make_generator(Generator& init) override;
+  nn::ModulePtr make_discriminator(Generator& init) override;
+  Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override;
+  Tensor generate(nn::Module& G, const Latent& l) override;
+  Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) override;
+
+ protected:
+  DcganOptions d_net_;  // D's options (dcgan_net(setup()) unless a system changes them)
+  int64_t z_dim_;
+};
+
+// A system whose paper fixes its loss checks the run's `loss` key against it
+// (monitoring reads D's outputs by that key): gan::Error naming the system,
+// the key and both losses otherwise.
+void require_loss(const SystemSetup& s, LossKind kind, const char* system);
+
 // Fraction of labelled rows (label >= 0) of logits [N, K] whose argmax is the
 // label; 0 when none is labelled. Monitoring only (no graph).
 double class_accuracy(const Tensor& logits, const Tensor& labels);

@@ -2,7 +2,8 @@
 // 64x64 images with any channel count, following the paper's rules: strided
 // (transposed) convolutions instead of pooling, batch norm in G and in D except
 // D's first layer, ReLU in G, LeakyReLU(0.2) in D, tanh output, and weights
-// drawn from N(0, 0.02) (nn::init::dcgan_init).
+// drawn from N(0, 0.02) (nn::init::dcgan_init). D's batch norm can be swapped
+// for layer norm or none (DcganOptions::d_norm: a gradient-penalty critic).
 //
 // Layouts (f = features, C = channels, z = z_dim); convs followed by BN have no bias:
 //   28: G  z -> ConvT(z,4f,7,1,0) 7x7 -> ConvT(4f,2f,4,2,1) 14 -> ConvT(2f,C,4,2,1) 28, tanh
@@ -15,12 +16,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gan/nn/layers.h"
 #include "gan/random.h"
 
 namespace gan::models {
+
+// Normalization of D's hidden convs: batch norm (Radford et al.); layer norm
+// over [C, H, W] per image, or none — a critic under a gradient penalty must
+// not couple the images of a batch (Gulrajani et al. 2017 §4), so WGAN-GP's
+// critic uses one of these (a conv then keeps its bias when no norm follows).
+enum class DcganNorm { batch, layer, none };
+DcganNorm parse_dcgan_norm(const std::string& name);  // "batch", "layer", "none"; else gan::Error listing them
+const char* dcgan_norm_name(DcganNorm n);
 
 struct DcganOptions {
   int64_t image_size = 28;   // 28, 32 or 64
@@ -29,6 +39,7 @@ struct DcganOptions {
   int64_t features_g = 32;   // f of G (28x28: 128 and 64 channels)
   int64_t features_d = 32;   // f of D
   int64_t outputs = 1;       // D's last conv: 1 logit, or 1 + K (ACGAN's class head), or K (semi-supervised)
+  DcganNorm d_norm = DcganNorm::batch;  // D's hidden normalization
 };
 
 // Throws gan::Error naming the field if an option is out of range.

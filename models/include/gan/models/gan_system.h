@@ -71,6 +71,8 @@ struct DLossInput {
   const Tensor& real_images;  // [N, C, S, S] as D saw them
   const Tensor& fake_images;  // detached
   int64_t step;               // G steps done so far
+  Generator& gen;             // the D step's stream for a system's own draws (WGAN-GP's
+                              // interpolation weights): the Trainer's penalty stream, checkpointed
 };
 
 struct GLossInput {
@@ -114,6 +116,12 @@ class GanSystem {
   virtual bool conditional() const { return false; }
   // Reads labels but trains without them too (semi-supervised: -1 = unlabelled).
   virtual bool uses_labels() const { return conditional(); }
+  // How many values sample_latent's `klass` selects — a conditional system's
+  // classes, InfoGAN's categorical code; 0 = none. A sample grid shows one
+  // value per row (grid_latent) and `gan sample --class` picks one.
+  virtual int64_t latent_classes() const { return conditional() ? setup_.num_classes : 0; }
+  // Sets that value of every sample of `l` (klass [N] i64; default: l.y).
+  virtual void set_latent_class(Latent& l, const Tensor& klass) { l.y = klass; }
   // Each player's parameters (extra heads: InfoGAN's Q trains with G).
   virtual std::vector<Tensor> g_parameters(nn::Module& G, nn::Module& /*D*/) { return G.parameters(); }
   virtual std::vector<Tensor> d_parameters(nn::Module& /*G*/, nn::Module& D) { return D.parameters(); }
@@ -144,8 +152,9 @@ class GanSystem {
 // that class), on `device`.
 Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass = -1);
 
-// The latent of a sample grid: sample_latent(n), and for conditional systems
-// one class per grid row (row r shows class r mod K; nrow images a row).
+// The latent of a sample grid: sample_latent(n), and for systems with latent
+// classes (latent_classes() = K > 0: conditional systems, InfoGAN's code) one
+// value per grid row (row r shows value r mod K; nrow images a row).
 Latent grid_latent(GanSystem& system, int64_t n, int64_t nrow, Generator& gen, Device device);
 
 }  // namespace gan::models

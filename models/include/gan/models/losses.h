@@ -59,9 +59,13 @@ void clip_weights(nn::Module& module, double c);
 // real and fake: [N, ...] of one shape; both are detached here.
 // The critic is any differentiable map x [N, ...] -> [N] (a system's adversarial
 // head, with its labels bound); the nn::Module overloads use D(x).
+// norms (optional): receives the per-sample ||dD(x_hat)/dx_hat||_2 [N], detached
+// (WGAN-GP logs their mean: it should approach 1).
 using Critic = std::function<Tensor(const Tensor&)>;
-Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen);
-Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen);
+Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake, Generator& gen,
+                        Tensor* norms = nullptr);
+Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, Generator& gen,
+                        Tensor* norms = nullptr);
 
 // R1 (Mescheder et al. 2018): mean over the batch of ||dD(x)/dx||_2^2 on real
 // data, differentiable (create_graph). The usual weight is gamma / 2.
@@ -76,5 +80,10 @@ Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_
 // log sum_k exp(x[:, k]) over dim 1: [N, K] -> [N], stable (the max is
 // subtracted, as a constant) and twice differentiable.
 Tensor logsumexp_rows(const Tensor& x);
+
+// Images x [N, C, S, S] turned k quarter turns counterclockwise in the (H, W)
+// plane, as torch.rot90(x, k, [2, 3]) (out[.., i, j] = x[.., j, S - 1 - i] for
+// k = 1); any k (mod 4). Differentiable: the self-supervised GAN's rotation task.
+Tensor rotate90(const Tensor& x, int64_t k);
 
 }  // namespace gan::models

@@ -96,6 +96,8 @@ struct TrainerConfig {
   int64_t log_every = 1;      // JSON lines every N steps
   int64_t eval_every = 500;   // every N steps: the metric suite (run_monitor.h) and GanSystem::evaluate
   int64_t eval_samples = 2000;  // samples (and t10k images) per metric evaluation; 0: metrics off
+  int64_t probe_samples = 0;   // > 0: every eval_every steps, a linear probe of D's features (eval/probe.h):
+                               // fit on the data's first n labelled images, tested on the next n (probe_accuracy)
   std::string out_dir = "runs/gan";
 };
 
