@@ -23,12 +23,14 @@
 // sample and group of buffer traffic, i.e. a KH*KW/(stride_h*stride_w) blow-up
 // of x: for DCGAN's 4x4 stride 2 that is 4x, cheap next to the GEMM.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gan/kernels/conv.h"
 #include "gan/kernels/cpu_parallel.h"
 #include "gan/kernels/gemm.h"
+#include "im2col.h"
 
 namespace gan::kernels {
 namespace {
@@ -99,66 +101,11 @@ Plan make_plan(const Conv2dParams& q) {
   return pl;
 }
 
-// Output columns [lo, hi) whose input column ow*stride - pad + off lies in [0, w_in).
-struct Range {
-  int64_t lo, hi;
-};
-Range valid_range(int64_t off, int64_t stride, int64_t in, int64_t out) {
-  // off = k*dil - pad; need 0 <= o*stride + off <= in - 1.
-  const int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  const int64_t hi = in - 1 - off < 0 ? 0 : std::min(out, (in - 1 - off) / stride + 1);
-  return {std::min(lo, hi), hi};
-}
-
-// x_g [Cg_in, H_in, W_in] -> col rows (c,ki,kj), row r at col + r*ld, P columns.
+// Uninitialised scratch (every element is written before it is read): a
+// zero-filled std::vector would add a memset of up to |col| per call.
 template <class T>
-void im2col(const Conv2dParams& q, const Plan& pl, const T* x, T* col, int64_t ld) {
-  for (int64_t c = 0; c < pl.cg_in; ++c) {
-    const T* xc = x + c * pl.hw_in;
-    for (int64_t ki = 0; ki < q.kh; ++ki) {
-      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
-      for (int64_t kj = 0; kj < q.kw; ++kj) {
-        const int64_t off_w = kj * q.dil_w - q.pad_w;
-        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
-        T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
-        std::fill(row, row + rh.lo * q.w_out, T(0));
-        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-          const T* xr = xc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
-          T* r = row + oh * q.w_out;
-          std::fill(r, r + rw.lo, T(0));
-          if (q.stride_w == 1) {
-            std::copy(xr + rw.lo, xr + rw.hi, r + rw.lo);
-          } else {
-            for (int64_t ow = rw.lo; ow < rw.hi; ++ow) r[ow] = xr[ow * q.stride_w];
-          }
-          std::fill(r + rw.hi, r + q.w_out, T(0));
-        }
-        std::fill(row + rh.hi * q.w_out, row + pl.p, T(0));
-      }
-    }
-  }
-}
-
-// The adjoint of im2col: dx_g [Cg_in, H_in, W_in] += col scattered back.
-// Overlapping windows (stride < kernel) add up, which is the point.
-template <class T>
-void col2im(const Conv2dParams& q, const Plan& pl, const T* col, int64_t ld, T* dx) {
-  for (int64_t c = 0; c < pl.cg_in; ++c) {
-    T* dxc = dx + c * pl.hw_in;
-    for (int64_t ki = 0; ki < q.kh; ++ki) {
-      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
-      for (int64_t kj = 0; kj < q.kw; ++kj) {
-        const int64_t off_w = kj * q.dil_w - q.pad_w;
-        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
-        const T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
-        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-          T* dr = dxc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
-          const T* r = row + oh * q.w_out;
-          for (int64_t ow = rw.lo; ow < rw.hi; ++ow) dr[ow * q.stride_w] += r[ow];
-        }
-      }
-    }
-  }
+std::unique_ptr<T[]> scratch(int64_t n) {
+  return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
 }
 
 // Row-major [m, n] * [n, k]-style GEMM with natural leading dimensions; serial
@@ -192,8 +139,9 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
                               T* y, Stream) {
   const Plan pl = make_plan(q);
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
       const int64_t n0 = (it / q.groups) * pl.nb;
@@ -202,11 +150,11 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
       const T* wg = w + g * pl.cg_out * pl.kg;  // [Cg_out, Kg]
       const T* src = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
       if (!pl.direct) {
-        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, src + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
-        src = col.data();
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl.cg_in, src + s * q.c_in * pl.hw_in, col.get() + s * pl.p, cols, plane.get());
+        src = col.get();
       }
       T* yg = y + (n0 * q.c_out + g * pl.cg_out) * pl.p;  // sample n0: [Cg_out, P]
-      T* dst = cnt == 1 ? yg : tmp.data();
+      T* dst = cnt == 1 ? yg : tmp.get();
       gemm1(false, false, pl.cg_out, cols, pl.kg, wg, src, T(0), dst);
       // Scatter [Cg_out, cnt*P] back to [cnt, C_out, P] (identity for cnt == 1), adding bias.
       for (int64_t s = 0; s < cnt; ++s) {
@@ -216,7 +164,7 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
           if (cnt == 1) {
             if (bias) for (int64_t i = 0; i < pl.p; ++i) yr[i] += b;
           } else {
-            const T* tr = tmp.data() + co * cols + s * pl.p;
+            const T* tr = tmp.get() + co * cols + s * pl.p;
             for (int64_t i = 0; i < pl.p; ++i) yr[i] = tr[i] + b;
           }
         }
@@ -229,8 +177,9 @@ template <class T>
 void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx, Stream) {
   const Plan pl = make_plan(q);
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
       const int64_t n0 = (it / q.groups) * pl.nb;
@@ -247,15 +196,12 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
       if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
         for (int64_t co = 0; co < pl.cg_out; ++co)
           for (int64_t s = 0; s < cnt; ++s)
-            std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
-        src = tmp.data();
+            std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.get() + co * cols + s * pl.p);
+        src = tmp.get();
       }
-      gemm1(true, false, pl.kg, cols, pl.cg_out, wg, src, T(0), col.data());
-      for (int64_t s = 0; s < cnt; ++s) {
-        T* dxs = dxg + s * q.c_in * pl.hw_in;
-        std::fill(dxs, dxs + pl.cg_in * pl.hw_in, T(0));
-        col2im(q, pl, col.data() + s * pl.p, cols, dxs);
-      }
+      gemm1(true, false, pl.kg, cols, pl.cg_out, wg, src, T(0), col.get());
+      for (int64_t s = 0; s < cnt; ++s)
+        col2im(q, pl.cg_in, col.get() + s * pl.p, cols, dxg + s * q.c_in * pl.hw_in, plane.get());
     }
   });
 }
@@ -269,8 +215,9 @@ void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T*
   // are summed in a fixed order afterwards (deterministic for a thread count).
   std::vector<T> partial((chunks - 1) * wsize);
   parallel_for(chunks, 1, [&](int64_t cbegin, int64_t cend) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t ch = cbegin; ch < cend; ++ch) {
       T* acc = ch == 0 ? dw : partial.data() + (ch - 1) * wsize;
       std::fill(acc, acc + wsize, T(0));
@@ -290,11 +237,11 @@ void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T*
         if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
           for (int64_t co = 0; co < pl.cg_out; ++co)
             for (int64_t s = 0; s < cnt; ++s)
-              std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
-          a = tmp.data();
+              std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.get() + co * cols + s * pl.p);
+          a = tmp.get();
         }
-        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, xg + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
-        gemm1(false, true, pl.cg_out, pl.kg, cols, a, col.data(), T(1), dwg);
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl.cg_in, xg + s * q.c_in * pl.hw_in, col.get() + s * pl.p, cols, plane.get());
+        gemm1(false, true, pl.cg_out, pl.kg, cols, a, col.get(), T(1), dwg);
       }
     }
   });
