@@ -79,7 +79,7 @@ struct Plan {
   int64_t cg_in = 0, cg_out = 0;  // channels per group
   int64_t kg = 0;                 // Cg_in*KH*KW: rows of col
   int64_t hw_in = 0, p = 0;       // H_in*W_in, H_out*W_out
-  int64_t nb = 1;                 // samples per GEMM
+  int64_t nb = 1;                 // most samples per GEMM (block sizes differ by <= 1)
   int64_t nblocks = 0, items = 0; // items = nblocks * groups, block-major
   bool direct = false;            // 1x1/s1/p0, nb == 1: x is the column matrix
 };
@@ -91,15 +91,23 @@ Plan make_plan(const Conv2dParams& q) {
   pl.kg = pl.cg_in * q.kh * q.kw;
   pl.hw_in = q.h_in * q.w_in;
   pl.p = q.h_out * q.w_out;
+  // Sample blocks: about kTargetCols columns each, and a multiple of the
+  // thread count when the batch allows, with sizes differing by at most one
+  // sample, so every thread gets the same number of samples (N = 64, 7x7
+  // outputs, 2 threads: 12 blocks of 5-6 samples, not 11 blocks of 6 split 5/6).
   const int64_t threads = num_threads();
-  const int64_t per_thread = (q.n + threads - 1) / threads;  // keep >= threads blocks
-  pl.nb = std::clamp<int64_t>((kTargetCols + pl.p - 1) / pl.p, 1, std::max<int64_t>(1, per_thread));
-  pl.nblocks = (q.n + pl.nb - 1) / pl.nb;
+  const int64_t per_thread = (q.n + threads - 1) / threads;
+  const int64_t nb0 = std::clamp<int64_t>((kTargetCols + pl.p - 1) / pl.p, 1, per_thread);
+  pl.nblocks = std::min<int64_t>(q.n, threads * ((per_thread + nb0 - 1) / nb0));
+  pl.nb = (q.n + pl.nblocks - 1) / pl.nblocks;
   pl.items = pl.nblocks * q.groups;
   pl.direct = q.kh == 1 && q.kw == 1 && q.stride_h == 1 && q.stride_w == 1 && q.pad_h == 0 &&
               q.pad_w == 0 && q.h_out == q.h_in && q.w_out == q.w_in && pl.nb == 1;
   return pl;
 }
+
+// First sample of block b (blocks split [0, N) evenly; block b has at most nb samples).
+int64_t block_begin(const Conv2dParams& q, const Plan& pl, int64_t b) { return q.n * b / pl.nblocks; }
 
 // Uninitialised scratch (every element is written before it is read): a
 // zero-filled std::vector would add a memset of up to |col| per call.
@@ -144,8 +152,8 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
     const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
-      const int64_t n0 = (it / q.groups) * pl.nb;
-      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t n0 = block_begin(q, pl, it / q.groups);
+      const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
       const int64_t cols = cnt * pl.p;
       const T* wg = w + g * pl.cg_out * pl.kg;  // [Cg_out, Kg]
       const T* src = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
@@ -182,8 +190,8 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
     const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
-      const int64_t n0 = (it / q.groups) * pl.nb;
-      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t n0 = block_begin(q, pl, it / q.groups);
+      const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
       const int64_t cols = cnt * pl.p;
       const T* wg = w + g * pl.cg_out * pl.kg;
       const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
@@ -223,8 +231,8 @@ void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T*
       std::fill(acc, acc + wsize, T(0));
       for (int64_t it = pl.items * ch / chunks; it < pl.items * (ch + 1) / chunks; ++it) {
         const int64_t g = it % q.groups;
-        const int64_t n0 = (it / q.groups) * pl.nb;
-        const int64_t cnt = std::min(pl.nb, q.n - n0);
+        const int64_t n0 = block_begin(q, pl, it / q.groups);
+        const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
         const int64_t cols = cnt * pl.p;
         const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
         const T* xg = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
