@@ -13,7 +13,10 @@
 // Samples are blocked (nb > 1) when P is small (7x7 maps, 1x1 inputs) so the
 // GEMM's column count stays large; dy/y are then gathered/scattered between
 // [nb, Cg_out, P] and [Cg_out, nb*P]. A 1x1, stride 1, pad 0 conv skips
-// im2col when nb == 1: x itself is the column matrix.
+// im2col when nb == 1: x itself is the column matrix. A "dense" conv (one
+// output pixel, the kernel covering the unpadded input, groups 1) is a linear
+// layer: x [N, Kg], one GEMM per pass over the whole batch.
+// im2col/col2im go through a zero-padded copy of each plane (im2col.h).
 // Parallelism: parallel_for over (sample block, group) items, each chunk with
 // its own buffers; wgrad sums per-chunk partial dw in a fixed order. When there
 // is a single item the GEMM parallelises itself (gemm.cpp).
@@ -82,6 +85,7 @@ struct Plan {
   int64_t nb = 1;                 // most samples per GEMM (block sizes differ by <= 1)
   int64_t nblocks = 0, items = 0; // items = nblocks * groups, block-major
   bool direct = false;            // 1x1/s1/p0, nb == 1: x is the column matrix
+  bool dense = false;             // kernel covers the unpadded input: a linear layer
 };
 
 Plan make_plan(const Conv2dParams& q) {
@@ -103,6 +107,12 @@ Plan make_plan(const Conv2dParams& q) {
   pl.items = pl.nblocks * q.groups;
   pl.direct = q.kh == 1 && q.kw == 1 && q.stride_h == 1 && q.stride_w == 1 && q.pad_h == 0 &&
               q.pad_w == 0 && q.h_out == q.h_in && q.w_out == q.w_in && pl.nb == 1;
+  // DCGAN's 7x7 head (128x7x7 -> 1) and the generator's first layer (a ConvT
+  // 100 -> 128 7x7 on 1x1, whose passes are this conv's): one output pixel
+  // whose window is the whole input, so x [N, Kg] is already the column
+  // matrix and im2col would copy one element per 1-column row.
+  pl.dense = q.groups == 1 && pl.p == 1 && q.pad_h == 0 && q.pad_w == 0 && q.kh == q.h_in &&
+             q.kw == q.w_in;
   return pl;
 }
 
@@ -146,6 +156,14 @@ template <class T>
 void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, const T* bias,
                               T* y, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // y [N, C_out] = x [N, Kg] * w^T, w [C_out, Kg]
+    gemm1(false, true, q.n, q.c_out, pl.kg, x, w, T(0), y);
+    if (bias) {
+      for (int64_t s = 0; s < q.n; ++s)
+        for (int64_t co = 0; co < q.c_out; ++co) y[s * q.c_out + co] += bias[co];
+    }
+    return;
+  }
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
     const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
     const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
@@ -184,6 +202,10 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
 template <class T>
 void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // dx [N, Kg] = dy [N, C_out] * w [C_out, Kg]
+    gemm1(false, false, q.n, pl.kg, q.c_out, dy, w, T(0), dx);
+    return;
+  }
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
     const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
     const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
@@ -217,6 +239,10 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
 template <class T>
 void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T* dw, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // dw [C_out, Kg] = dy^T [C_out, N] * x [N, Kg]; one GEMM, K = N unsplit
+    gemm1(true, false, q.c_out, pl.kg, q.n, dy, x, T(0), dw);
+    return;
+  }
   const int64_t wsize = q.c_out * pl.kg;  // |dw| = C_out * Cg_in*KH*KW
   const int64_t chunks = std::min<int64_t>(num_threads(), pl.items);
   // Chunk 0 accumulates into dw itself, chunks 1.. into partial buffers that
