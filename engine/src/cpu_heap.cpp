@@ -14,6 +14,8 @@
 // on 64-bit, still get their own mappings.
 #include "cpu_heap.h"
 
+#include <cstdlib>  // defines __GLIBC__ (via <features.h>) on glibc systems
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
