@@ -116,6 +116,11 @@ const bool kContextAdded = [] {
   benchmark::AddCustomContext("CPU", std::to_string(cpu::num_threads()) + " threads");
   benchmark::AddCustomContext("BLAS", std::string(openblas_get_config()) +
                                           " (1 thread per parallel_for chunk)");
+  // Which SIMD ran: the GEMM micro-kernels are OpenBLAS's, picked at run time
+  // for this CPU (DYNAMIC_ARCH); gan's own CPU loops are built for the x86-64
+  // baseline (SSE2, no -march), the same code on every machine.
+  benchmark::AddCustomContext("SIMD", std::string("GEMM: OpenBLAS ") + openblas_get_corename() +
+                                          " kernels (run-time choice); gan loops: x86-64 baseline SSE2");
   return true;
 }();
 

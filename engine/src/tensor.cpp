@@ -17,6 +17,7 @@
 #include "gan/kernels/elementwise.h"
 #include "gan/kernels/rng.h"
 #include "gan/ops.h"
+#include "cpu_heap.h"
 
 namespace gan {
 
@@ -72,6 +73,7 @@ Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device
     data_ = cuda::device_allocator(device.index).allocate(nbytes);
     return;
   }
+  detail::tune_cpu_heap();  // reuse freed buffers' pages across steps (cpu_heap.cpp)
   // 64-byte alignment for vector loads; aligned_alloc needs a multiple of the alignment.
   const size_t rounded = std::max<size_t>(64, (nbytes + 63) / 64 * 64);
   data_ = std::aligned_alloc(64, rounded);

@@ -7,7 +7,8 @@
 // relu, leaky_relu with p.slope) to the double value in the output sweep,
 // before the one rounding to T, so BN -> activation writes y once.
 // Algorithm: one task per channel (parallel_for over C). Two passes over the
-// channel: the mean, then sum (x - mean)^2, both accumulated in double, so the
+// channel: the mean, then sum (x - mean)^2, both accumulated in double (four
+// interleaved accumulators in a fixed order, add_lanes), so the
 // variance does not suffer the cancellation of E[x^2] - E[x]^2 when |mean| is
 // large against the spread. The backward is also two passes: sum dy and
 // sum dy*(x - mean), then dx.
@@ -48,6 +49,26 @@ void for_channel(const BatchNormParams& p, int64_t c, F&& f) {
   for (int64_t i = 0; i < p.n; ++i) f((i * p.c + c) * p.hw);
 }
 
+// Sums f(j) for j in [0, n) in double with four interleaved accumulators
+// (lane j % 4, added as (l0 + l1) + (l2 + l3) at the end): a fixed order, the
+// same for every thread count, that lets the four add chains overlap instead
+// of waiting ~4 cycles per element on one (and lets the compiler vectorise).
+struct Lanes {
+  double l[4] = {0, 0, 0, 0};
+  double total() const { return (l[0] + l[1]) + (l[2] + l[3]); }
+};
+template <class F>
+void add_lanes(Lanes& a, int64_t n, F&& f) {
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    a.l[0] += f(j);
+    a.l[1] += f(j + 1);
+    a.l[2] += f(j + 2);
+    a.l[3] += f(j + 3);
+  }
+  for (; j < n; ++j) a.l[j & 3] += f(j);
+}
+
 }  // namespace
 
 template <class T>
@@ -63,18 +84,19 @@ void batch_norm_train_fprop(const BatchNormParams& p, const T* x, const T* gamma
                      std::to_string(count) + ")");
   parallel_for(p.c, channel_grain(count), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
-      double sum = 0;
+      Lanes sum_l;
       for_channel(p, c, [&](int64_t off) {
-        for (int64_t j = 0; j < p.hw; ++j) sum += static_cast<double>(x[off + j]);
+        add_lanes(sum_l, p.hw, [&](int64_t j) { return static_cast<double>(x[off + j]); });
       });
-      const double mean = sum / static_cast<double>(count);
-      double sq = 0;
+      const double mean = sum_l.total() / static_cast<double>(count);
+      Lanes sq_l;
       for_channel(p, c, [&](int64_t off) {
-        for (int64_t j = 0; j < p.hw; ++j) {
+        add_lanes(sq_l, p.hw, [&](int64_t j) {
           const double d = static_cast<double>(x[off + j]) - mean;
-          sq += d * d;
-        }
+          return d * d;
+        });
       });
+      const double sq = sq_l.total();
       const double var = sq / static_cast<double>(count);  // biased: used to normalize
       const double invstd = 1.0 / std::sqrt(var + p.eps);
       const double g = gamma != nullptr ? static_cast<double>(gamma[c]) : 1.0;
@@ -135,14 +157,14 @@ void batch_norm_train_bprop(const BatchNormParams& p, const T* x, const T* dy, c
     for (int64_t c = c0; c < c1; ++c) {
       const double mean = static_cast<double>(save_mean[c]);
       const double invstd = static_cast<double>(save_invstd[c]);
-      double sum_dy = 0, sum_dy_xmu = 0;
+      Lanes dy_l, dy_xmu_l;
       for_channel(p, c, [&](int64_t off) {
-        for (int64_t j = 0; j < p.hw; ++j) {
-          const double g = static_cast<double>(dy[off + j]);
-          sum_dy += g;
-          sum_dy_xmu += g * (static_cast<double>(x[off + j]) - mean);
-        }
+        add_lanes(dy_l, p.hw, [&](int64_t j) { return static_cast<double>(dy[off + j]); });
+        add_lanes(dy_xmu_l, p.hw, [&](int64_t j) {
+          return static_cast<double>(dy[off + j]) * (static_cast<double>(x[off + j]) - mean);
+        });
       });
+      const double sum_dy = dy_l.total(), sum_dy_xmu = dy_xmu_l.total();
       const double sum_dy_xhat = sum_dy_xmu * invstd;
       if (dgamma != nullptr) dgamma[c] = static_cast<T>(sum_dy_xhat);
       if (dbeta != nullptr) dbeta[c] = static_cast<T>(sum_dy);

@@ -13,7 +13,10 @@
 // Samples are blocked (nb > 1) when P is small (7x7 maps, 1x1 inputs) so the
 // GEMM's column count stays large; dy/y are then gathered/scattered between
 // [nb, Cg_out, P] and [Cg_out, nb*P]. A 1x1, stride 1, pad 0 conv skips
-// im2col when nb == 1: x itself is the column matrix.
+// im2col when nb == 1: x itself is the column matrix. A "dense" conv (one
+// output pixel, the kernel covering the unpadded input, groups 1) is a linear
+// layer: x [N, Kg], one GEMM per pass over the whole batch.
+// im2col/col2im go through a zero-padded copy of each plane (im2col.h).
 // Parallelism: parallel_for over (sample block, group) items, each chunk with
 // its own buffers; wgrad sums per-chunk partial dw in a fixed order. When there
 // is a single item the GEMM parallelises itself (gemm.cpp).
@@ -23,12 +26,14 @@
 // sample and group of buffer traffic, i.e. a KH*KW/(stride_h*stride_w) blow-up
 // of x: for DCGAN's 4x4 stride 2 that is 4x, cheap next to the GEMM.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gan/kernels/conv.h"
 #include "gan/kernels/cpu_parallel.h"
 #include "gan/kernels/gemm.h"
+#include "im2col.h"
 
 namespace gan::kernels {
 namespace {
@@ -77,9 +82,10 @@ struct Plan {
   int64_t cg_in = 0, cg_out = 0;  // channels per group
   int64_t kg = 0;                 // Cg_in*KH*KW: rows of col
   int64_t hw_in = 0, p = 0;       // H_in*W_in, H_out*W_out
-  int64_t nb = 1;                 // samples per GEMM
+  int64_t nb = 1;                 // most samples per GEMM (block sizes differ by <= 1)
   int64_t nblocks = 0, items = 0; // items = nblocks * groups, block-major
   bool direct = false;            // 1x1/s1/p0, nb == 1: x is the column matrix
+  bool dense = false;             // kernel covers the unpadded input: a linear layer
 };
 
 Plan make_plan(const Conv2dParams& q) {
@@ -89,76 +95,35 @@ Plan make_plan(const Conv2dParams& q) {
   pl.kg = pl.cg_in * q.kh * q.kw;
   pl.hw_in = q.h_in * q.w_in;
   pl.p = q.h_out * q.w_out;
+  // Sample blocks: about kTargetCols columns each, and a multiple of the
+  // thread count when the batch allows, with sizes differing by at most one
+  // sample, so every thread gets the same number of samples (N = 64, 7x7
+  // outputs, 2 threads: 12 blocks of 5-6 samples, not 11 blocks of 6 split 5/6).
   const int64_t threads = num_threads();
-  const int64_t per_thread = (q.n + threads - 1) / threads;  // keep >= threads blocks
-  pl.nb = std::clamp<int64_t>((kTargetCols + pl.p - 1) / pl.p, 1, std::max<int64_t>(1, per_thread));
-  pl.nblocks = (q.n + pl.nb - 1) / pl.nb;
+  const int64_t per_thread = (q.n + threads - 1) / threads;
+  const int64_t nb0 = std::clamp<int64_t>((kTargetCols + pl.p - 1) / pl.p, 1, per_thread);
+  pl.nblocks = std::min<int64_t>(q.n, threads * ((per_thread + nb0 - 1) / nb0));
+  pl.nb = (q.n + pl.nblocks - 1) / pl.nblocks;
   pl.items = pl.nblocks * q.groups;
   pl.direct = q.kh == 1 && q.kw == 1 && q.stride_h == 1 && q.stride_w == 1 && q.pad_h == 0 &&
               q.pad_w == 0 && q.h_out == q.h_in && q.w_out == q.w_in && pl.nb == 1;
+  // DCGAN's 7x7 head (128x7x7 -> 1) and the generator's first layer (a ConvT
+  // 100 -> 128 7x7 on 1x1, whose passes are this conv's): one output pixel
+  // whose window is the whole input, so x [N, Kg] is already the column
+  // matrix and im2col would copy one element per 1-column row.
+  pl.dense = q.groups == 1 && pl.p == 1 && q.pad_h == 0 && q.pad_w == 0 && q.kh == q.h_in &&
+             q.kw == q.w_in;
   return pl;
 }
 
-// Output columns [lo, hi) whose input column ow*stride - pad + off lies in [0, w_in).
-struct Range {
-  int64_t lo, hi;
-};
-Range valid_range(int64_t off, int64_t stride, int64_t in, int64_t out) {
-  // off = k*dil - pad; need 0 <= o*stride + off <= in - 1.
-  const int64_t lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  const int64_t hi = in - 1 - off < 0 ? 0 : std::min(out, (in - 1 - off) / stride + 1);
-  return {std::min(lo, hi), hi};
-}
+// First sample of block b (blocks split [0, N) evenly; block b has at most nb samples).
+int64_t block_begin(const Conv2dParams& q, const Plan& pl, int64_t b) { return q.n * b / pl.nblocks; }
 
-// x_g [Cg_in, H_in, W_in] -> col rows (c,ki,kj), row r at col + r*ld, P columns.
+// Uninitialised scratch (every element is written before it is read): a
+// zero-filled std::vector would add a memset of up to |col| per call.
 template <class T>
-void im2col(const Conv2dParams& q, const Plan& pl, const T* x, T* col, int64_t ld) {
-  for (int64_t c = 0; c < pl.cg_in; ++c) {
-    const T* xc = x + c * pl.hw_in;
-    for (int64_t ki = 0; ki < q.kh; ++ki) {
-      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
-      for (int64_t kj = 0; kj < q.kw; ++kj) {
-        const int64_t off_w = kj * q.dil_w - q.pad_w;
-        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
-        T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
-        std::fill(row, row + rh.lo * q.w_out, T(0));
-        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-          const T* xr = xc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
-          T* r = row + oh * q.w_out;
-          std::fill(r, r + rw.lo, T(0));
-          if (q.stride_w == 1) {
-            std::copy(xr + rw.lo, xr + rw.hi, r + rw.lo);
-          } else {
-            for (int64_t ow = rw.lo; ow < rw.hi; ++ow) r[ow] = xr[ow * q.stride_w];
-          }
-          std::fill(r + rw.hi, r + q.w_out, T(0));
-        }
-        std::fill(row + rh.hi * q.w_out, row + pl.p, T(0));
-      }
-    }
-  }
-}
-
-// The adjoint of im2col: dx_g [Cg_in, H_in, W_in] += col scattered back.
-// Overlapping windows (stride < kernel) add up, which is the point.
-template <class T>
-void col2im(const Conv2dParams& q, const Plan& pl, const T* col, int64_t ld, T* dx) {
-  for (int64_t c = 0; c < pl.cg_in; ++c) {
-    T* dxc = dx + c * pl.hw_in;
-    for (int64_t ki = 0; ki < q.kh; ++ki) {
-      const Range rh = valid_range(ki * q.dil_h - q.pad_h, q.stride_h, q.h_in, q.h_out);
-      for (int64_t kj = 0; kj < q.kw; ++kj) {
-        const int64_t off_w = kj * q.dil_w - q.pad_w;
-        const Range rw = valid_range(off_w, q.stride_w, q.w_in, q.w_out);
-        const T* row = col + ((c * q.kh + ki) * q.kw + kj) * ld;
-        for (int64_t oh = rh.lo; oh < rh.hi; ++oh) {
-          T* dr = dxc + (oh * q.stride_h - q.pad_h + ki * q.dil_h) * q.w_in + off_w;
-          const T* r = row + oh * q.w_out;
-          for (int64_t ow = rw.lo; ow < rw.hi; ++ow) dr[ow * q.stride_w] += r[ow];
-        }
-      }
-    }
-  }
+std::unique_ptr<T[]> scratch(int64_t n) {
+  return std::unique_ptr<T[]>(new T[static_cast<size_t>(std::max<int64_t>(n, 1))]);
 }
 
 // Row-major [m, n] * [n, k]-style GEMM with natural leading dimensions; serial
@@ -191,22 +156,31 @@ template <class T>
 void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, const T* bias,
                               T* y, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // y [N, C_out] = x [N, Kg] * w^T, w [C_out, Kg]
+    gemm1(false, true, q.n, q.c_out, pl.kg, x, w, T(0), y);
+    if (bias) {
+      for (int64_t s = 0; s < q.n; ++s)
+        for (int64_t co = 0; co < q.c_out; ++co) y[s * q.c_out + co] += bias[co];
+    }
+    return;
+  }
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
-      const int64_t n0 = (it / q.groups) * pl.nb;
-      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t n0 = block_begin(q, pl, it / q.groups);
+      const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
       const int64_t cols = cnt * pl.p;
       const T* wg = w + g * pl.cg_out * pl.kg;  // [Cg_out, Kg]
       const T* src = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
       if (!pl.direct) {
-        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, src + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
-        src = col.data();
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl.cg_in, src + s * q.c_in * pl.hw_in, col.get() + s * pl.p, cols, plane.get());
+        src = col.get();
       }
       T* yg = y + (n0 * q.c_out + g * pl.cg_out) * pl.p;  // sample n0: [Cg_out, P]
-      T* dst = cnt == 1 ? yg : tmp.data();
+      T* dst = cnt == 1 ? yg : tmp.get();
       gemm1(false, false, pl.cg_out, cols, pl.kg, wg, src, T(0), dst);
       // Scatter [Cg_out, cnt*P] back to [cnt, C_out, P] (identity for cnt == 1), adding bias.
       for (int64_t s = 0; s < cnt; ++s) {
@@ -216,7 +190,7 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
           if (cnt == 1) {
             if (bias) for (int64_t i = 0; i < pl.p; ++i) yr[i] += b;
           } else {
-            const T* tr = tmp.data() + co * cols + s * pl.p;
+            const T* tr = tmp.get() + co * cols + s * pl.p;
             for (int64_t i = 0; i < pl.p; ++i) yr[i] = tr[i] + b;
           }
         }
@@ -228,13 +202,18 @@ void conv2d_fprop_im2col_gemm(const Conv2dParams& q, const T* x, const T* w, con
 template <class T>
 void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T* dx, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // dx [N, Kg] = dy [N, C_out] * w [C_out, Kg]
+    gemm1(false, false, q.n, pl.kg, q.c_out, dy, w, T(0), dx);
+    return;
+  }
   parallel_for(pl.items, 1, [&](int64_t begin, int64_t end) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t it = begin; it < end; ++it) {
       const int64_t g = it % q.groups;
-      const int64_t n0 = (it / q.groups) * pl.nb;
-      const int64_t cnt = std::min(pl.nb, q.n - n0);
+      const int64_t n0 = block_begin(q, pl, it / q.groups);
+      const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
       const int64_t cols = cnt * pl.p;
       const T* wg = w + g * pl.cg_out * pl.kg;
       const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
@@ -247,15 +226,12 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
       if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
         for (int64_t co = 0; co < pl.cg_out; ++co)
           for (int64_t s = 0; s < cnt; ++s)
-            std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
-        src = tmp.data();
+            std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.get() + co * cols + s * pl.p);
+        src = tmp.get();
       }
-      gemm1(true, false, pl.kg, cols, pl.cg_out, wg, src, T(0), col.data());
-      for (int64_t s = 0; s < cnt; ++s) {
-        T* dxs = dxg + s * q.c_in * pl.hw_in;
-        std::fill(dxs, dxs + pl.cg_in * pl.hw_in, T(0));
-        col2im(q, pl, col.data() + s * pl.p, cols, dxs);
-      }
+      gemm1(true, false, pl.kg, cols, pl.cg_out, wg, src, T(0), col.get());
+      for (int64_t s = 0; s < cnt; ++s)
+        col2im(q, pl.cg_in, col.get() + s * pl.p, cols, dxg + s * q.c_in * pl.hw_in, plane.get());
     }
   });
 }
@@ -263,21 +239,26 @@ void conv2d_dgrad_gemm_col2im(const Conv2dParams& q, const T* dy, const T* w, T*
 template <class T>
 void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T* dw, Stream) {
   const Plan pl = make_plan(q);
+  if (pl.dense) {  // dw [C_out, Kg] = dy^T [C_out, N] * x [N, Kg]; one GEMM, K = N unsplit
+    gemm1(true, false, q.c_out, pl.kg, q.n, dy, x, T(0), dw);
+    return;
+  }
   const int64_t wsize = q.c_out * pl.kg;  // |dw| = C_out * Cg_in*KH*KW
   const int64_t chunks = std::min<int64_t>(num_threads(), pl.items);
   // Chunk 0 accumulates into dw itself, chunks 1.. into partial buffers that
   // are summed in a fixed order afterwards (deterministic for a thread count).
   std::vector<T> partial((chunks - 1) * wsize);
   parallel_for(chunks, 1, [&](int64_t cbegin, int64_t cend) {
-    std::vector<T> col(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
-    std::vector<T> tmp(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto col = scratch<T>(pl.direct ? 0 : pl.kg * pl.nb * pl.p);  // [Kg, nb*P]
+    const auto tmp = scratch<T>(pl.nb > 1 ? pl.cg_out * pl.nb * pl.p : 0);  // [Cg_out, nb*P]
+    const auto plane = scratch<T>(im2col_plane_size(q));  // padded [Hp, Wp]
     for (int64_t ch = cbegin; ch < cend; ++ch) {
       T* acc = ch == 0 ? dw : partial.data() + (ch - 1) * wsize;
       std::fill(acc, acc + wsize, T(0));
       for (int64_t it = pl.items * ch / chunks; it < pl.items * (ch + 1) / chunks; ++it) {
         const int64_t g = it % q.groups;
-        const int64_t n0 = (it / q.groups) * pl.nb;
-        const int64_t cnt = std::min(pl.nb, q.n - n0);
+        const int64_t n0 = block_begin(q, pl, it / q.groups);
+        const int64_t cnt = block_begin(q, pl, it / q.groups + 1) - n0;
         const int64_t cols = cnt * pl.p;
         const T* dyg = dy + (n0 * q.c_out + g * pl.cg_out) * pl.p;
         const T* xg = x + (n0 * q.c_in + g * pl.cg_in) * pl.hw_in;
@@ -290,11 +271,11 @@ void conv2d_wgrad_im2col_gemm(const Conv2dParams& q, const T* x, const T* dy, T*
         if (cnt > 1) {  // gather [cnt, C_out, P] -> [Cg_out, cnt*P]
           for (int64_t co = 0; co < pl.cg_out; ++co)
             for (int64_t s = 0; s < cnt; ++s)
-              std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.data() + co * cols + s * pl.p);
-          a = tmp.data();
+              std::copy_n(dyg + (s * q.c_out + co) * pl.p, pl.p, tmp.get() + co * cols + s * pl.p);
+          a = tmp.get();
         }
-        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl, xg + s * q.c_in * pl.hw_in, col.data() + s * pl.p, cols);
-        gemm1(false, true, pl.cg_out, pl.kg, cols, a, col.data(), T(1), dwg);
+        for (int64_t s = 0; s < cnt; ++s) im2col(q, pl.cg_in, xg + s * q.c_in * pl.hw_in, col.get() + s * pl.p, cols, plane.get());
+        gemm1(false, true, pl.cg_out, pl.kg, cols, a, col.get(), T(1), dwg);
       }
     }
   });

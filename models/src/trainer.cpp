@@ -55,6 +55,33 @@ double grad_norm(const std::vector<Tensor>& params) {
   return std::sqrt(ss);
 }
 
+// Turns requires_grad off for D's parameters that the G optimizer does not
+// own, restoring it on scope exit. In the G step D is only the path from the
+// loss back to G: its parameter gradients would be thrown away by the next
+// d_step's zero_grad, and skipping them skips D's weight-gradient convolutions
+// (DCGAN-28: 0.8 of the step's ~10 GFLOP).
+class FreezeGuard {
+ public:
+  FreezeGuard(const std::vector<Tensor>& d_params, const std::vector<Tensor>& g_params) {
+    for (const Tensor& p : d_params) {
+      if (!p.requires_grad()) continue;
+      bool owned_by_g = false;
+      for (const Tensor& q : g_params) owned_by_g = owned_by_g || q.is_same(p);
+      if (owned_by_g) continue;
+      frozen_.push_back(p);
+      frozen_.back().requires_grad_(false);
+    }
+  }
+  ~FreezeGuard() {
+    for (Tensor& p : frozen_) p.requires_grad_(true);
+  }
+  FreezeGuard(const FreezeGuard&) = delete;
+  FreezeGuard& operator=(const FreezeGuard&) = delete;
+
+ private:
+  std::vector<Tensor> frozen_;
+};
+
 double mean_output(const Tensor& logits, bool sigmoid) {
   NoGradGuard ng;
   return ops::mean(sigmoid ? ops::sigmoid(logits) : logits).item();
@@ -203,6 +230,7 @@ void Trainer::d_step(StepStats& s, bool last) {
 
 void Trainer::g_step(StepStats& s) {
   opt_g_->zero_grad();
+  const FreezeGuard freeze_d(system_->d_parameters(*G_, *D_), system_->g_parameters(*G_, *D_));
   const Judgement jf = system_->judge(*D_, state_->fake, state_->latent.y);
   LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, state_->fake, step_});
   s.loss_g = out.loss.item();

@@ -150,6 +150,11 @@ const ConvCase kConvCases[] = {
     {"dcgan_odd_7x5",     1, 3,  7,  5, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1},
     {"asymmetric",        2, 3,  9,  7, 2, 3, 2, 2, 1, 1, 0, 1, 2, 1},
     {"wide_parallel",     4, 16, 12, 12, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+    // One output pixel, kernel = unpadded input (DCGAN's 7x7 head): the dense GEMM path.
+    {"dense_head_7x6",    5, 3,  7,  6, 2, 7, 6, 1, 1, 0, 0, 1, 1, 1},
+    {"dense_groups2",     3, 4,  3,  3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 2},
+    // 13 samples of 3x3 outputs: uneven sample blocks (kernels/cpu/conv2d.cpp Plan).
+    {"uneven_blocks",    13, 3,  6,  6, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1},
 };
 
 Conv2dParams make_conv(const ConvCase& c) {

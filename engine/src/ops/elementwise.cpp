@@ -16,11 +16,16 @@
 // | sqrt/rsqrt  | g/(2y), -g*y³/2                                 | yes       |
 // | relu/leaky  | g*step(x) / g*(s+(1-s)*step(x))                 | yes       |
 // | tanh        | g*(1-y²)                                        | yes       |
+//
+// relu, leaky_relu and tanh run their first-order backward as one act_grad
+// kernel pass (kernels/act_grad.h: the same numbers as the composite, one pass
+// instead of 2-4); under create_graph they use the composite above.
 // | sigmoid     | g*y*(1-y)                                       | yes       |
 // | softplus    | g*sigmoid(x)                                    | yes       |
 #include "broadcast.h"
 #include "gan/autograd.h"
 #include "gan/dispatch.h"
+#include "gan/kernels/act_grad.h"
 #include "gan/ops.h"
 
 namespace gan::ops {
@@ -54,6 +59,21 @@ Tensor binary_kernel(const char* op, BinaryOp k, const Tensor& a, const Tensor& 
     GAN_KERNEL(a, binary<T>)(p, k, a.data<T>(), b.data<T>(), out.data<T>(), stream_of(a));
   });
   return out;
+}
+
+// g * act'(s) in one kernel pass (first-order backward only: the result records nothing).
+Tensor act_grad_kernel(const char* op, kernels::ActGrad act, const Tensor& g, const Tensor& s, double slope = 0) {
+  GAN_CHECK(g.shape() == s.shape() && g.dtype() == s.dtype() && g.device() == s.device(), op,
+            ": gradient ", shape_str(g.shape()), " does not match the saved tensor ", shape_str(s.shape()));
+  Tensor dx = empty_like(s);
+  kernels::ActGradParams p;
+  p.n = s.numel();
+  p.act = act;
+  p.slope = slope;
+  dispatch_float_device(op, s, [&]<class T>() {
+    GAN_KERNEL(s, act_grad<T>)(p, g.data<T>(), s.data<T>(), dx.data<T>(), stream_of(s));
+  });
+  return dx;
 }
 
 // Non-differentiable 0/1 masks.
@@ -254,13 +274,19 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 
 Tensor relu(const Tensor& x) {
   Tensor y = unary_kernel("relu", UnaryOp::relu, x);
-  autograd::record(y, "relu", {x}, [x](const Tensor& g) { return Grads{mul(g, step(x))}; });
+  autograd::record(y, "relu", {x}, [x](const Tensor& g) {
+    if (!autograd::grad_enabled()) return Grads{act_grad_kernel("relu_backward", kernels::ActGrad::relu, g, x)};
+    return Grads{mul(g, step(x))};
+  });
   return y;
 }
 
 Tensor leaky_relu(const Tensor& x, double slope) {
   Tensor y = unary_kernel("leaky_relu", UnaryOp::leaky_relu, x, slope);
   autograd::record(y, "leaky_relu", {x}, [x, slope](const Tensor& g) {
+    if (!autograd::grad_enabled()) {
+      return Grads{act_grad_kernel("leaky_relu_backward", kernels::ActGrad::leaky_relu, g, x, slope)};
+    }
     return Grads{mul(g, add(mul(step(x), 1.0 - slope), slope))};
   });
   return y;
@@ -270,6 +296,7 @@ Tensor tanh(const Tensor& x) {
   Tensor y = unary_kernel("tanh", UnaryOp::tanh, x);
   autograd::record(y, "tanh", {x}, [y = SavedOutput(y)](const Tensor& g) {
     const Tensor t = y.get();
+    if (!autograd::grad_enabled()) return Grads{act_grad_kernel("tanh_backward", kernels::ActGrad::tanh, g, t)};
     return Grads{mul(g, rsub(1.0, mul(t, t)))};
   });
   return y;
