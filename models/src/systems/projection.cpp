@@ -4,9 +4,12 @@
 // (cond_dcgan.h). phi is the D body ([N, w, k, k]); psi its last conv; pool
 // sums over positions, as the paper's global sum pooling. The class embedding
 // starts at zero, so D starts unconditional and learns the class term.
-// D's body is, as in the paper, spectrally normalized without batch norm
-// (sn_dcgan.h; `d_norm = "spectral"`), or the DCGAN D with batch norm
-// (`d_norm = "batch"`). Hinge loss in its config, as in the paper.
+// D's body is the DCGAN D with batch norm (`d_norm = "batch"`, the default)
+// or, as in the paper, spectrally normalized without batch norm (sn_dcgan.h;
+// `d_norm = "spectral"`). Batch is the default because it measured better
+// here: after 1,500 steps of the config, requested-class accuracy 0.291 and
+// FCD 59.4 (batch) against 0.237 and 95.0 (spectral). Hinge loss in its
+// config, as in the paper.
 // (History: a first version mean-pooled phi and drew the embedding from
 // N(0, 0.02): 13 % requested-class accuracy after 1,500 steps; sum pooling and
 // a zero embedding on the batch-norm D: 29 %.)
@@ -81,15 +84,15 @@ class Projection : public GanSystem {
 
  private:
   int64_t z_dim_, k_;
-  bool spectral_ = true;
+  bool spectral_ = false;
 };
 
 }  // namespace
 
 SystemInfo gan_system_projection() {
   std::vector<OptionSpec> options = nets::dcgan_options();
-  options.push_back({"d_norm", OptionType::string, "spectral",
-                     "D's body: \"spectral\" (the paper: spectral norm, no batch norm) or \"batch\" (the DCGAN D)"});
+  options.push_back({"d_norm", OptionType::string, "batch",
+                     "D's body: \"batch\" (the DCGAN D; measured better at 1,500 steps) or \"spectral\" (the paper's: spectral norm, no batch norm)"});
   return {"projection", "class by an inner product with D's features; G with class-conditional batch norm",
           "Miyato & Koyama 2018, cGANs with projection discriminator", options,
           [](SystemSetup s) { return std::make_unique<Projection>(std::move(s)); }};
