@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "gan/nn/init.h"
+#include "gan/nn/spectral_norm.h"
 
 namespace gan::models {
 
@@ -12,7 +13,8 @@ DcganNorm parse_dcgan_norm(const std::string& name) {
   if (name == "batch") return DcganNorm::batch;
   if (name == "layer") return DcganNorm::layer;
   if (name == "none") return DcganNorm::none;
-  throw Error("unknown normalization '" + name + "' (expected one of: batch, layer, none)");
+  if (name == "spectral") return DcganNorm::spectral;
+  throw Error("unknown normalization '" + name + "' (expected one of: batch, layer, none, spectral)");
 }
 
 const char* dcgan_norm_name(DcganNorm n) {
@@ -20,6 +22,7 @@ const char* dcgan_norm_name(DcganNorm n) {
     case DcganNorm::batch: return "batch";
     case DcganNorm::layer: return "layer";
     case DcganNorm::none: return "none";
+    case DcganNorm::spectral: return "spectral";
   }
   return "?";
 }
@@ -97,20 +100,32 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
   check_dcgan_options(o);
   std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_d);
   std::reverse(w.begin(), w.end());  // from the image side: 28 -> {2f, 4f}
+  const bool spectral = o.d_norm == DcganNorm::spectral;
   main = std::make_shared<nn::Sequential>();
+  // A spectrally normalized conv gets its N(0, 0.02) weight before wrapping:
+  // SpectralNorm then owns it as weight_orig, which dcgan_init does not reach.
+  auto add_conv = [&](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias) {
+    auto c = std::make_shared<nn::Conv2d>(in, out, k, gen, conv(stride, pad, bias));
+    if (!spectral) {
+      main->push_back(c);
+      return;
+    }
+    nn::init::normal_(c->weight, gen, 0.0, 0.02);
+    nn::init::zeros_(c->bias);
+    main->push_back(nn::spectral_norm(c, gen));
+  };
   // First layer: no batch norm (the paper), so it keeps its bias.
-  main->push_back(std::make_shared<nn::Conv2d>(o.channels, w[0], 4, gen, conv(2, 1, true)));
-  main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
+  add_conv(o.channels, w[0], 4, 2, 1, true);
+  main->push_back(std::make_shared<nn::LeakyReLU>(o.d_slope));
   for (size_t i = 1; i < w.size(); ++i) {
-    main->push_back(std::make_shared<nn::Conv2d>(w[i - 1], w[i], 4, gen, conv(2, 1, o.d_norm == DcganNorm::none)));
+    add_conv(w[i - 1], w[i], 4, 2, 1, o.d_norm != DcganNorm::batch && o.d_norm != DcganNorm::layer);
     const int64_t side = o.image_size >> (i + 1);  // each conv halves: 28 -> 14 -> 7, 64 -> 32 -> ... -> 4
     if (o.d_norm == DcganNorm::batch) main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     if (o.d_norm == DcganNorm::layer) main->push_back(std::make_shared<nn::LayerNorm>(std::vector<int64_t>{w[i], side, side}));
-    main->push_back(std::make_shared<nn::LeakyReLU>(0.2));
+    main->push_back(std::make_shared<nn::LeakyReLU>(o.d_slope));
   }
   // [N, w_last, k, k] -> [N, outputs, 1, 1]
-  main->push_back(
-      std::make_shared<nn::Conv2d>(w.back(), o.outputs, dcgan_base_kernel(o.image_size), gen, conv(1, 0, true)));
+  add_conv(w.back(), o.outputs, dcgan_base_kernel(o.image_size), 1, 0, true);
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);
 }

@@ -17,7 +17,6 @@
 // `spectral_norm = false` gives the same D without normalization: the ablation.
 #include <memory>
 
-#include "../nets/sn_dcgan.h"
 #include "../nets/system_nets.h"
 #include "gan/models/data.h"
 #include "gan/models/lipschitz.h"
@@ -44,7 +43,10 @@ class Sngan : public GanSystem {
     return std::make_shared<DcganGenerator>(nets::dcgan_net(setup()), init);
   }
   nn::ModulePtr make_discriminator(Generator& init) override {
-    return std::make_shared<nets::SnDcganDiscriminator>(nets::dcgan_net(setup()), sn_, slope_, init);
+    DcganOptions o = nets::dcgan_net(setup());
+    o.d_norm = sn_ ? DcganNorm::spectral : DcganNorm::none;  // no batch norm either way
+    o.d_slope = slope_;
+    return std::make_shared<DcganDiscriminator>(o, init);
   }
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t) override {
     return {nets::normal_noise(n, z_dim_, gen, device), {}, {}};

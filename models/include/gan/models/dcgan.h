@@ -3,7 +3,8 @@
 // (transposed) convolutions instead of pooling, batch norm in G and in D except
 // D's first layer, ReLU in G, LeakyReLU(0.2) in D, tanh output, and weights
 // drawn from N(0, 0.02) (nn::init::dcgan_init). D's batch norm can be swapped
-// for layer norm or none (DcganOptions::d_norm: a gradient-penalty critic).
+// for layer norm or none (DcganOptions::d_norm: a gradient-penalty critic), or
+// for spectral normalization of every conv (SNGAN, the projection D).
 //
 // Layouts (f = features, C = channels, z = z_dim); convs followed by BN have no bias:
 //   28: G  z -> ConvT(z,4f,7,1,0) 7x7 -> ConvT(4f,2f,4,2,1) 14 -> ConvT(2f,C,4,2,1) 28, tanh
@@ -28,8 +29,11 @@ namespace gan::models {
 // over [C, H, W] per image, or none — a critic under a gradient penalty must
 // not couple the images of a batch (Gulrajani et al. 2017 §4), so WGAN-GP's
 // critic uses one of these (a conv then keeps its bias when no norm follows).
-enum class DcganNorm { batch, layer, none };
-DcganNorm parse_dcgan_norm(const std::string& name);  // "batch", "layer", "none"; else gan::Error listing them
+// spectral: no batch norm; every conv of D (the head too) is wrapped in
+// nn::SpectralNorm (Miyato et al. 2018: one power iteration per training
+// forward, persistent u and v), its weight drawn from N(0, 0.02) before wrapping.
+enum class DcganNorm { batch, layer, none, spectral };
+DcganNorm parse_dcgan_norm(const std::string& name);  // "batch", "layer", "none", "spectral"; else gan::Error listing them
 const char* dcgan_norm_name(DcganNorm n);
 
 struct DcganOptions {
@@ -40,6 +44,7 @@ struct DcganOptions {
   int64_t features_d = 32;   // f of D
   int64_t outputs = 1;       // D's last conv: 1 logit, or 1 + K (ACGAN's class head), or K (semi-supervised)
   DcganNorm d_norm = DcganNorm::batch;  // D's hidden normalization
+  double d_slope = 0.2;      // D's LeakyReLU slope (the paper: 0.2; SNGAN: 0.1)
 };
 
 // Throws gan::Error naming the field if an option is out of range.
