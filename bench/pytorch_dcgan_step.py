@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""One DCGAN-28 training step in PyTorch, the peer of gan's BM_dcgan28_step.
+"""One DCGAN training step in PyTorch, the peer of gan's BM_dcgan28_step / BM_dcgan64_step.
 
-The same model (models/include/gan/models/dcgan.h, features 32: G 100->128x7x7
-->64x14x14->1x28x28, D 1x28x28->64x14x14->128x7x7->1) and the same step as
+The same models (models/include/gan/models/dcgan.h): --model dcgan28, features
+32: G 100->128x7x7->64x14x14->1x28x28, D 1x28x28->64x14x14->128x7x7->1; --model
+dcgan64, pytorch/examples' DCGAN (features 64, RGB): G 100->512x4x4->256x8x8->
+128x16x16->64x32x32->3x64x64, D the mirror (biases as gan's: on G's last conv
+and D's first and last, where the example has none). The same step as
 gan's Trainer (models/src/trainer.cpp), which follows PyTorch's DCGAN example:
 fake = G(z) once; D step on a real batch and fake.detach(); G step through
 D(fake); non-saturating loss with logits; Adam lr 2e-4, betas (0.5, 0.999); no
@@ -10,7 +13,7 @@ EMA. Batch 64, CPU, same number of threads (or --device cuda: the GPU with
 cuDNN, TF32 as gan's default; each step synchronised). Prints the median
 ms/step over the timed steps after warm-up.
 
-  python3 bench/pytorch_dcgan_step.py [--threads 2] [--steps 20] [--batch 64] [--device cpu|cuda]
+  python3 bench/pytorch_dcgan_step.py [--model dcgan28|dcgan64] [--threads 2] [--steps 20] [--batch 64] [--device cpu|cuda]
 
 Needs Debian's python3-torch (not installed by scripts/install-deps.sh: it is a
 benchmark peer, not a dependency). bench/compare_dcgan_step.sh runs both sides.
@@ -24,15 +27,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def dcgan28(z_dim=100, f=32, c=1):
-    g = nn.Sequential(
-        nn.ConvTranspose2d(z_dim, 4 * f, 7, 1, 0, bias=False), nn.BatchNorm2d(4 * f), nn.ReLU(True),
-        nn.ConvTranspose2d(4 * f, 2 * f, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * f), nn.ReLU(True),
-        nn.ConvTranspose2d(2 * f, c, 4, 2, 1, bias=True), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(c, 2 * f, 4, 2, 1, bias=True), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(2 * f, 4 * f, 4, 2, 1, bias=False), nn.BatchNorm2d(4 * f), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(4 * f, 1, 7, 1, 0, bias=True))
+def dcgan(widths, k0, c, z_dim=100):
+    """gan's DcganGenerator / DcganDiscriminator: widths from the first G stage down
+    (dcgan_widths), k0 the base kernel (7 for 28x28, 4 for 64x64)."""
+    g = [nn.ConvTranspose2d(z_dim, widths[0], k0, 1, 0, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+    for a, b in zip(widths, widths[1:]):
+        g += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(True)]
+    g += [nn.ConvTranspose2d(widths[-1], c, 4, 2, 1, bias=True), nn.Tanh()]
+    up = widths[::-1]  # D: C -> widths reversed, batch norm after every conv but the first
+    d = [nn.Conv2d(c, up[0], 4, 2, 1, bias=True), nn.LeakyReLU(0.2, True)]
+    for a, b in zip(up, up[1:]):
+        d += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2, True)]
+    d += [nn.Conv2d(up[-1], 1, k0, 1, 0, bias=True)]
+    g, d = nn.Sequential(*g), nn.Sequential(*d)
     for m in list(g.modules()) + list(d.modules()):
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -42,8 +49,13 @@ def dcgan28(z_dim=100, f=32, c=1):
     return g, d
 
 
+# name: (G's stage widths, base kernel, channels, image size)
+MODELS = {"dcgan28": ([128, 64], 7, 1, 28), "dcgan64": ([512, 256, 128, 64], 4, 3, 64)}
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="dcgan28", choices=list(MODELS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
@@ -57,11 +69,12 @@ def main():
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    g, d = dcgan28()
+    widths, k0, c, size = MODELS[a.model]
+    g, d = dcgan(widths, k0, c)
     g, d = g.to(dev), d.to(dev)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    real = torch.rand(a.batch, 1, 28, 28, device=dev) * 2 - 1
+    real = torch.rand(a.batch, c, size, size, device=dev) * 2 - 1
     sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
 
     def step():
@@ -87,7 +100,7 @@ def main():
         sync()
         times.append(time.perf_counter() - t0)
     where = f"device {torch.cuda.get_device_name()}" if a.device == "cuda" else f"threads {a.threads}"
-    print(f"pytorch {torch.__version__} {where} batch {a.batch}: "
+    print(f"pytorch {torch.__version__} {a.model} {where} batch {a.batch}: "
           f"median {1000 * statistics.median(times):.2f} ms/step "
           f"(min {1000 * min(times):.2f}, {a.steps} steps after {a.warmup} warm-up)")
 
