@@ -24,6 +24,7 @@ void Trainer::write_metrics(const StepStats& s, const std::vector<std::string>& 
                               {"loss_g", s.loss_g},
                               {"d_real", s.d_real},
                               {"d_fake", s.d_fake},
+                              {"r_t", s.r_t},
                               {"grad_norm_d", s.grad_norm_d},
                               {"grad_norm_g", s.grad_norm_g},
                               {"step_seconds", s.step_seconds},

@@ -6,6 +6,7 @@
 //             num_classes, rng.{init,noise,penalty} "seed offset",
 //             loader.{epoch,index,rng}, run_seconds
 // written atomically (temp file + rename), so a crash never leaves half a file.
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +30,13 @@ namespace {
 constexpr const char* kCheckpointFormat = "gan-trainer/2";
 // The first checkpoints, written when DCGAN was the only system: a flat config.
 constexpr const char* kLegacyFormat = "gan-dcgan-trainer/1";
+
+// 17 significant digits: a double survives the text round trip exactly.
+std::string double_str(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
 
 std::string rng_str(const Generator& g) { return std::to_string(g.seed()) + " " + std::to_string(g.offset()); }
 
@@ -95,7 +103,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
   if (fixed_latent_.c.defined()) all.emplace_back("fixed_codes", fixed_latent_.c);
   const LoaderState ls = loader_->state();
   const double elapsed = elapsed_base_ + std::chrono::duration<double>(Clock::now() - state_->start).count();
-  const std::map<std::string, std::string> meta = {
+  std::map<std::string, std::string> meta = {
       {"format", kCheckpointFormat},
       {"step", std::to_string(step_)},
       {"config", config_to_json(cfg_, -1)},
@@ -108,7 +116,10 @@ void Trainer::save_checkpoint(const std::string& path) const {
       {"loader.index", std::to_string(ls.index)},
       {"loader.rng", std::to_string(ls.gen_seed) + " " + std::to_string(ls.gen_offset)},
       {"run_seconds", std::to_string(elapsed)},
+      {"rng.augment", rng_str(augment_gen_)},
   };
+  if (augment_)
+    for (const auto& [k, v] : augment_->state()) meta["augment." + k] = double_str(v);
   ensure_parent(path);
   save_tensors(path, all, meta);  // atomic: temp file + rename
   state_->last_checkpoint = path;
@@ -144,6 +155,14 @@ void Trainer::resume(const std::string& path) {
   rng_restore(init_gen_, f.metadata, "rng.init");
   rng_restore(noise_gen_, f.metadata, "rng.noise");
   rng_restore(penalty_gen_, f.metadata, "rng.penalty");
+  // Checkpoints from before augmentation existed have neither: they ran without it.
+  if (f.metadata.count("rng.augment")) rng_restore(augment_gen_, f.metadata, "rng.augment");
+  if (augment_) {
+    std::vector<std::pair<std::string, double>> st;
+    for (const auto& [k, v] : augment_->state())
+      if (f.metadata.count("augment." + k)) st.emplace_back(k, std::stod(meta_at(f.metadata, "augment." + k)));
+    augment_->restore(st);
+  }
   Generator lg;
   rng_restore(lg, f.metadata, "loader.rng");
   loader_->set_state({meta_int(f.metadata, "loader.epoch"), meta_int(f.metadata, "loader.index"), lg.seed(),

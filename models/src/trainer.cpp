@@ -139,6 +139,8 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
   noise_gen_.set_state(cfg_.seed + 1, 0);
   penalty_gen_.set_state(cfg_.seed + 2, 0);
   Generator sample_gen(cfg_.seed + 4);
+  augment_gen_.set_state(cfg_.seed + 5, 0);
+  if (!cfg_.augment.empty()) augment_ = std::make_unique<Augmenter>(augment_config(cfg_), cfg_.batch);
 
   // Initialized on the CPU (the same weights whatever the device), then moved.
   G_ = system_->make_generator(init_gen_);
@@ -170,6 +172,8 @@ const Dataset& Trainer::dataset() const { return *state_->data; }
 
 // ---- one step ----------------------------------------------------------------------
 
+Tensor Trainer::for_d(const Tensor& x) { return augment_ ? augment_->apply(x, augment_gen_) : x; }
+
 void Trainer::check_finite(const std::string& quantity, double v) const {
   if (!std::isfinite(v)) throw TrainingDiverged(quantity, step_ + 1, v, state_->last_checkpoint);
 }
@@ -179,9 +183,9 @@ void Trainer::check_finite(const std::string& quantity, double v) const {
 // per step, as the PyTorch DCGAN example).
 void Trainer::d_step(StepStats& s, bool last) {
   const Batch batch = loader_->next();
-  const Tensor real = system_->prepare_real(batch.images.to(device_));  // [B, C, S, S]
+  const Tensor real_batch = system_->prepare_real(batch.images.to(device_));  // [B, C, S, S]
   const Tensor labels = batch.labels.defined() ? batch.labels.to(device_) : Tensor();  // [B] i64, -1 unlabelled
-  Latent latent = system_->sample_latent(real.size(0), noise_gen_, device_);
+  Latent latent = system_->sample_latent(real_batch.size(0), noise_gen_, device_);
   Tensor fake_graph;
   {
     autograd::EnableGradGuard eg(last);  // earlier critic steps need no graph of G
@@ -189,9 +193,12 @@ void Trainer::d_step(StepStats& s, bool last) {
   }
 
   opt_d_->zero_grad();
-  const Tensor fake = fake_graph.detach();
+  // D sees (augmented) reals and fakes; the penalties and the system's loss see the same.
+  const Tensor real = for_d(real_batch);
+  const Tensor fake = for_d(fake_graph.detach());
   const Judgement jr = system_->judge(*D_, real, labels);
   const Judgement jf = system_->judge(*D_, fake, latent.y);
+  if (augment_) augment_->observe_real(jr.adv);
   LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_, penalty_gen_});
   Tensor loss = out.loss;
   // Penalties see D as the system judges: adv(x) with the real labels.
@@ -220,6 +227,14 @@ void Trainer::d_step(StepStats& s, bool last) {
   const bool sig = loss_uses_logits(cfg_.loss);
   s.d_real = mean_output(jr.adv, sig);
   s.d_fake = mean_output(jf.adv, sig);
+  {
+    NoGradGuard ng;
+    s.r_t = ops::mean(ops::sign(jr.adv)).item();
+  }
+  if (augment_) {
+    out.scalars.emplace_back("augment_p", augment_->p());
+    if (augment_->adaptive()) out.scalars.emplace_back("ada_rt", augment_->rt());
+  }
   if (last) {
     s.scalars = std::move(out.scalars);
     state_->fake = std::move(fake_graph);
@@ -231,8 +246,9 @@ void Trainer::d_step(StepStats& s, bool last) {
 void Trainer::g_step(StepStats& s) {
   opt_g_->zero_grad();
   const FreezeGuard freeze_d(system_->d_parameters(*G_, *D_), system_->g_parameters(*G_, *D_));
-  const Judgement jf = system_->judge(*D_, state_->fake, state_->latent.y);
-  LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, state_->fake, step_});
+  const Tensor fake = for_d(state_->fake);  // with G's graph: augmentation is differentiable
+  const Judgement jf = system_->judge(*D_, fake, state_->latent.y);
+  LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, fake, step_});
   s.loss_g = out.loss.item();
   check_finite("loss_g", s.loss_g);
   for (const auto& [name, v] : out.scalars) check_finite(name, v);

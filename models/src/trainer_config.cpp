@@ -81,6 +81,10 @@ const std::vector<Field>& fields() {
       GAN_DOUBLE_FIELD(gp_weight),
       GAN_DOUBLE_FIELD(r1_weight),
       GAN_DOUBLE_FIELD(clip_value),
+      GAN_STRING_FIELD(augment),
+      GAN_DOUBLE_FIELD(ada_target),
+      GAN_INT_FIELD(ada_interval),
+      GAN_DOUBLE_FIELD(ada_kimg),
       GAN_STRING_FIELD(optimizer),
       GAN_DOUBLE_FIELD(lr_g),
       GAN_DOUBLE_FIELD(lr_d),
@@ -120,6 +124,8 @@ void set_system_value(TrainerConfig& cfg, const std::string& key, const std::str
 }
 
 }  // namespace
+
+AugmentConfig augment_config(const TrainerConfig& c) { return {c.augment, c.ada_target, c.ada_interval, c.ada_kimg}; }
 
 TrainerConfig::TrainerConfig() : system(default_system_name()), system_options(default_options(system)) {}
 
@@ -173,6 +179,7 @@ void validate_config(const TrainerConfig& c) {
   need(c.gp_weight >= 0, "gp_weight", "must be >= 0");
   need(c.r1_weight >= 0, "r1_weight", "must be >= 0");
   need(c.clip_value >= 0, "clip_value", "must be >= 0");
+  validate_augment(augment_config(c));  // names augment / ada_* keys
   need(c.optimizer == "adam" || c.optimizer == "rmsprop", "optimizer",
        "must be 'adam' or 'rmsprop', got '" + c.optimizer + "'");
   need(c.lr_g > 0, "lr_g", "must be > 0");

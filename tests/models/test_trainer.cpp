@@ -130,6 +130,18 @@ TEST(TrainerResume, WganClippingWithRmspropIsExact) {
   expect_exact_resume(c, "clip");
 }
 
+// ADA moves p every D step here (interval 1, 2,000 images per unit of p), so an
+// inexact p, r_t or augmentation stream after the resume changes the losses.
+TEST(TrainerResume, AdaAugmentationWithR1IsExact) {
+  TrainerConfig c = tiny_config("");
+  c.augment = "translation,cutout,color";
+  c.ada_target = 0.6;
+  c.ada_interval = 1;
+  c.ada_kimg = 0.002;
+  c.r1_weight = 1;
+  expect_exact_resume(c, "ada");
+}
+
 TEST(TrainerResume, RejectsACheckpointOfAnotherModelShape) {
   TrainerConfig c = tiny_config(temp_dir("shape"));
   c.steps = 1;

@@ -69,16 +69,19 @@ TrainerConfig step_config(const std::string& device, const std::string& tag) {
 
 // over_floor_share: the share of elements allowed to differ by more than 1e-5
 // (Adam sign flips); mean_abs: the bound on the mean difference.
-void three_steps_match(bool tf32, double loss_rtol, double over_floor_share, double mean_abs) {
+void three_steps_match(bool tf32, double loss_rtol, double over_floor_share, double mean_abs,
+                       const std::string& augment = "") {
   if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
 #if defined(GAN_HAS_CUDA_KERNELS)
   const bool saved = kernels::cuda::allow_tf32();
   kernels::cuda::set_allow_tf32(tf32);
 #endif
   const auto data = smooth_data(32);
-  const std::string tag = tf32 ? "tf32" : "fp32";
-  Trainer cpu(step_config("cpu", tag + "_cpu"), data);
-  Trainer dev(step_config("cuda", tag + "_cuda"), data);
+  const std::string tag = std::string(tf32 ? "tf32" : "fp32") + (augment.empty() ? "" : "_augment");
+  TrainerConfig cc = step_config("cpu", tag + "_cpu"), cd = step_config("cuda", tag + "_cuda");
+  cc.augment = cd.augment = augment;
+  Trainer cpu(cc, data);
+  Trainer dev(cd, data);
   ASSERT_TRUE(dev.device().is_cuda());
   for (int s = 0; s < 3; ++s) {
     const StepStats a = cpu.step(), b = dev.step();
@@ -109,6 +112,10 @@ void three_steps_match(bool tf32, double loss_rtol, double over_floor_share, dou
 
 // Exact FP32 math: the backends differ only in summation order.
 TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuFp32) { three_steps_match(false, 1e-4, 1e-4, 1e-8); }
+// Augmentation (augment.h) on the device: the same host draws, matrices and masks moved there.
+TEST(TrainerDevice, ThreeAugmentedDcganStepsOnCudaMatchCpuFp32) {
+  three_steps_match(false, 1e-4, 1e-4, 1e-8, "translation,cutout,color");
+}
 // TF32: a gradient element small against the terms it sums gets a large
 // relative error, and Adam turns any relative error of a small gradient into
 // an O(lr) step: a real share of the weights differs by up to ~lr, the mean far less.

@@ -55,11 +55,12 @@ class Projection : public GanSystem {
     GAN_CHECK(n == "spectral" || n == "batch", "config table [projection] key 'd_norm': expected \"spectral\" or \"batch\", got \"",
               n, "\"");
     d_norm_ = parse_dcgan_norm(n);
+    g_class_input_ = options().boolean("g_class_input");
   }
 
   bool conditional() const override { return true; }
   nn::ModulePtr make_generator(Generator& init) override {
-    return std::make_shared<CondDcganGenerator>(nets::dcgan_net(setup()), k_, init);
+    return std::make_shared<CondDcganGenerator>(nets::dcgan_net(setup()), k_, init, g_class_input_);
   }
   nn::ModulePtr make_discriminator(Generator& init) override {
     DcganOptions o = nets::dcgan_net(setup());
@@ -80,6 +81,7 @@ class Projection : public GanSystem {
  private:
   int64_t z_dim_, k_;
   DcganNorm d_norm_ = DcganNorm::batch;
+  bool g_class_input_ = false;
 };
 
 }  // namespace
@@ -88,6 +90,8 @@ SystemInfo gan_system_projection() {
   std::vector<OptionSpec> options = nets::dcgan_options();
   options.push_back({"d_norm", OptionType::string, "batch",
                      "D's body: \"batch\" (the DCGAN D; measured better at 1,500 steps) or \"spectral\" (the paper's: spectral norm, no batch norm)"});
+  options.push_back({"g_class_input", OptionType::boolean, "false",
+                     "also concatenate the one-hot class to z (as CGAN's G); the paper's G has class-conditional BN only"});
   return {"projection", "class by an inner product with D's features; G with class-conditional batch norm",
           "Miyato & Koyama 2018, cGANs with projection discriminator", options,
           [](SystemSetup s) { return std::make_unique<Projection>(std::move(s)); }};

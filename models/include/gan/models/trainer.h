@@ -44,6 +44,7 @@
 #include "gan/error.h"
 #include "gan/io/png.h"
 #include "gan/models/data.h"
+#include "gan/models/augment.h"
 #include "gan/models/gan_system.h"
 #include "gan/models/losses.h"
 #include "gan/models/options.h"
@@ -74,6 +75,11 @@ struct TrainerConfig {
   double gp_weight = 0;      // > 0: gradient penalty on D (Gulrajani et al. 2017)
   double r1_weight = 0;      // > 0: (r1_weight / 2) * R1 on D
   double clip_value = 0;     // > 0: clip D's weights to [-c, c] after each D step (Arjovsky et al. 2017)
+  // augmentation of everything D sees (augment.h: DiffAugment's transforms, ADA's p)
+  std::string augment;       // "" or a comma list of translation, cutout, color
+  double ada_target = 0;     // > 0: adapt p toward r_t = E[sign D(real)] = ada_target (ADA: 0.6); 0: p = 1
+  int64_t ada_interval = 4;  // D steps between adjustments of p
+  double ada_kimg = 100;     // thousands of real images for p to move by 1
   // optimization
   std::string optimizer = "adam";  // "adam" or "rmsprop" (as weight clipping's paper)
   double lr_g = 2e-4;
@@ -100,6 +106,9 @@ struct TrainerConfig {
                                // fit on the data's first n labelled images, tested on the next n (probe_accuracy)
   std::string out_dir = "runs/gan";
 };
+
+// The augmentation keys as augment.h's config.
+AugmentConfig augment_config(const TrainerConfig& cfg);
 
 // Every run key of TrainerConfig, in declaration order ("system" first).
 const std::vector<std::string>& config_keys();
@@ -128,6 +137,8 @@ struct StepStats {
   double loss_d = 0, loss_g = 0; // D loss of the last critic step (with penalties), G loss
   double penalty = 0;            // the gradient penalty / R1 term (unweighted), 0 if none
   double d_real = 0, d_fake = 0; // mean sigmoid(D) for logit losses, mean D otherwise (last D step)
+  double r_t = 0;                // E[sign D(x_real)] of the last D step: ADA's overfitting heuristic,
+                                 // near 1 when D has memorized the reals (0 for a balanced D)
   double grad_norm_d = 0, grad_norm_g = 0;  // global L2 norms of the gradients before the update
   std::vector<std::pair<std::string, double>> scalars;  // the system's named numbers (D step's, then G's)
   std::vector<std::pair<std::string, double>> evaluation;  // GanSystem::evaluate, on eval steps
@@ -201,6 +212,7 @@ class Trainer {
   void init(std::shared_ptr<const Dataset> data);
   void d_step(StepStats& s, bool last);
   void g_step(StepStats& s);
+  Tensor for_d(const Tensor& x);  // x as D sees it: augmented when cfg.augment is set
   void update_ema();
   void check_finite(const std::string& quantity, double v) const;
   void write_metrics(const StepStats& s, const std::vector<std::string>& records);
@@ -211,7 +223,8 @@ class Trainer {
   nn::ModulePtr G_, G_ema_, D_;
   std::unique_ptr<optim::Optimizer> opt_g_, opt_d_;
   std::unique_ptr<Loader> loader_;
-  Generator init_gen_, noise_gen_, penalty_gen_;
+  Generator init_gen_, noise_gen_, penalty_gen_, augment_gen_;
+  std::unique_ptr<Augmenter> augment_;  // null when cfg.augment is empty
   Latent fixed_latent_;
   int64_t step_ = 0;
   double elapsed_base_ = 0;
