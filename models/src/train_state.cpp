@@ -136,6 +136,8 @@ void Trainer::resume(const std::string& path) {
   same("image_size", cfg_.image_size, saved.image_size);
   same("channels", cfg_.channels, saved.channels);
   same("optimizer", cfg_.optimizer, saved.optimizer);
+  same("pack", cfg_.pack, saved.pack);  // D's input and last layer
+  same("minibatch_stddev", cfg_.minibatch_stddev, saved.minibatch_stddev);
   // The system's table shapes its nets: every key must agree.
   const SystemOptions& a = cfg_.system_options;
   for (size_t i = 0; i < a.specs().size(); ++i)

@@ -134,6 +134,10 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
             " has none (config key 'labels': an IDX label file, or a folder with one subfolder per class)");
   GAN_CHECK(!system_->uses_labels() || data->labels.defined(), "system '", cfg_.system,
             "' reads class labels, but dataset ", data->source, " has none (config key 'labels')");
+  GAN_CHECK((cfg_.pack == 1 && cfg_.minibatch_stddev == 0) || system_->supports_d_remedies(),
+            "config keys 'pack' / 'minibatch_stddev': system '", cfg_.system,
+            "' judges each image with its own label, rotation or code, so its D cannot pack images or pool ",
+            "their statistics (the DCGAN-family systems can: dcgan, lsgan, hinge, wgan, wgan-gp)");
   // One stream per purpose, so changing one (say n_critic) never shifts the others.
   init_gen_.set_state(cfg_.seed, 0);
   noise_gen_.set_state(cfg_.seed + 1, 0);
@@ -172,7 +176,13 @@ const Dataset& Trainer::dataset() const { return *state_->data; }
 
 // ---- one step ----------------------------------------------------------------------
 
-Tensor Trainer::for_d(const Tensor& x) { return augment_ ? augment_->apply(x, augment_gen_) : x; }
+// Augmented (augment.h), then packed: [N, C, H, W] -> [N / pack, pack * C, H, W],
+// consecutive samples stacked on channels (PacGAN).
+Tensor Trainer::for_d(const Tensor& x) {
+  const Tensor a = augment_ ? augment_->apply(x, augment_gen_) : x;
+  if (cfg_.pack == 1) return a;
+  return a.reshape({a.size(0) / cfg_.pack, cfg_.pack * a.size(1), a.size(2), a.size(3)});
+}
 
 void Trainer::check_finite(const std::string& quantity, double v) const {
   if (!std::isfinite(v)) throw TrainingDiverged(quantity, step_ + 1, v, state_->last_checkpoint);

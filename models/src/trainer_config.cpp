@@ -1,6 +1,7 @@
 // TrainerConfig as text: one table of run fields drives --set-style
 // assignment, JSON out (the resolved config of a run, checkpoint metadata) and
 // JSON in; the system's own keys go to its SystemOptions table (options.h).
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -81,6 +82,8 @@ const std::vector<Field>& fields() {
       GAN_DOUBLE_FIELD(gp_weight),
       GAN_DOUBLE_FIELD(r1_weight),
       GAN_DOUBLE_FIELD(clip_value),
+      GAN_INT_FIELD(pack),
+      GAN_INT_FIELD(minibatch_stddev),
       GAN_STRING_FIELD(augment),
       GAN_DOUBLE_FIELD(ada_target),
       GAN_INT_FIELD(ada_interval),
@@ -180,6 +183,15 @@ void validate_config(const TrainerConfig& c) {
   need(c.r1_weight >= 0, "r1_weight", "must be >= 0");
   need(c.clip_value >= 0, "clip_value", "must be >= 0");
   validate_augment(augment_config(c));  // names augment / ada_* keys
+  need(c.pack >= 1, "pack", "must be >= 1 (1: no packing), got " + std::to_string(c.pack));
+  need(c.batch % c.pack == 0, "pack", "must divide the batch (" + std::to_string(c.batch) + "), got " +
+                                          std::to_string(c.pack));
+  need(c.pack == 1 || c.probe_samples == 0, "pack",
+       "a packed D judges several images at once, so its features cannot be probed per image (set probe_samples = 0)");
+  need(c.minibatch_stddev >= 0, "minibatch_stddev", "must be >= 0 (0: off), got " + std::to_string(c.minibatch_stddev));
+  need(c.minibatch_stddev == 0 || (c.batch / c.pack) % std::min(c.minibatch_stddev, c.batch / c.pack) == 0,
+       "minibatch_stddev", "the group size must divide the batch D sees (batch / pack = " +
+                               std::to_string(c.batch / c.pack) + ")");
   need(c.optimizer == "adam" || c.optimizer == "rmsprop", "optimizer",
        "must be 'adam' or 'rmsprop', got '" + c.optimizer + "'");
   need(c.lr_g > 0, "lr_g", "must be > 0");
@@ -274,6 +286,8 @@ std::unique_ptr<GanSystem> make_system(const TrainerConfig& cfg, int64_t num_cla
   setup.channels = cfg.channels;
   setup.num_classes = num_classes;
   setup.loss = cfg.loss;
+  setup.pack = cfg.pack;
+  setup.minibatch_stddev = cfg.minibatch_stddev;
   setup.options = cfg.system_options;
   return make_system(cfg.system, std::move(setup));
 }

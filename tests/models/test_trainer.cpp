@@ -142,6 +142,14 @@ TEST(TrainerResume, AdaAugmentationWithR1IsExact) {
   expect_exact_resume(c, "ada");
 }
 
+// PacGAN packing and the minibatch-stddev feature change D's input and last layer.
+TEST(TrainerResume, PackedWithMinibatchStddevIsExact) {
+  TrainerConfig c = tiny_config("");
+  c.pack = 2;
+  c.minibatch_stddev = 2;
+  expect_exact_resume(c, "pack");
+}
+
 TEST(TrainerResume, RejectsACheckpointOfAnotherModelShape) {
   TrainerConfig c = tiny_config(temp_dir("shape"));
   c.steps = 1;

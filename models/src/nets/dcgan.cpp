@@ -6,6 +6,7 @@
 
 #include "gan/nn/init.h"
 #include "gan/nn/spectral_norm.h"
+#include "gan/ops/style.h"
 
 namespace gan::models {
 
@@ -35,6 +36,7 @@ void check_dcgan_options(const DcganOptions& o) {
   GAN_CHECK(o.features_g >= 1, "dcgan: features_g must be >= 1, got ", o.features_g);
   GAN_CHECK(o.features_d >= 1, "dcgan: features_d must be >= 1, got ", o.features_d);
   GAN_CHECK(o.outputs >= 1, "dcgan: outputs must be >= 1, got ", o.outputs);
+  GAN_CHECK(o.d_minibatch_stddev >= 0, "dcgan: d_minibatch_stddev must be >= 0, got ", o.d_minibatch_stddev);
 }
 
 std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f) {
@@ -124,8 +126,8 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
     if (o.d_norm == DcganNorm::layer) main->push_back(std::make_shared<nn::LayerNorm>(std::vector<int64_t>{w[i], side, side}));
     main->push_back(std::make_shared<nn::LeakyReLU>(o.d_slope));
   }
-  // [N, w_last, k, k] -> [N, outputs, 1, 1]
-  add_conv(w.back(), o.outputs, dcgan_base_kernel(o.image_size), 1, 0, true);
+  // [N, w_last (+ 1: minibatch stddev), k, k] -> [N, outputs, 1, 1]
+  add_conv(w.back() + (o.d_minibatch_stddev > 0), o.outputs, dcgan_base_kernel(o.image_size), 1, 0, true);
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);
 }
@@ -137,7 +139,9 @@ Tensor DcganDiscriminator::features(const Tensor& x) {
             shape_str(x.shape()));
   Tensor h = x;
   for (size_t i = 0; i + 1 < main->size(); ++i) h = (*(*main)[i])(h);
-  return h;
+  // ProGAN: how much the batch varies, as one more feature map, so D can tell
+  // a batch of too-similar fakes (mode collapse) from a real one.
+  return options.d_minibatch_stddev > 0 ? ops::minibatch_stddev(h, options.d_minibatch_stddev) : h;
 }
 
 Tensor DcganDiscriminator::head(const Tensor& features) {

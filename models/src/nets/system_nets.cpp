@@ -45,7 +45,10 @@ Tensor one_hot(const Tensor& y, int64_t k) {
 }
 
 PlainDcgan::PlainDcgan(SystemSetup s)
-    : GanSystem(std::move(s)), d_net_(dcgan_net(setup())), z_dim_(options().integer("z_dim")) {}
+    : GanSystem(std::move(s)), d_net_(dcgan_net(setup())), z_dim_(options().integer("z_dim")) {
+  d_net_.channels *= setup().pack;  // PacGAN: pack samples stacked on channels
+  d_net_.d_minibatch_stddev = setup().minibatch_stddev;
+}
 
 nn::ModulePtr PlainDcgan::make_generator(Generator& init) {
   return std::make_shared<DcganGenerator>(dcgan_net(setup()), init);

@@ -38,6 +38,7 @@ class PlainDcgan : public GanSystem {
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override;
   Tensor generate(nn::Module& G, const Latent& l) override;
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor& y) override;
+  bool supports_d_remedies() const override { return true; }
 
  protected:
   DcganOptions d_net_;  // D's options (dcgan_net(setup()) unless a system changes them)

@@ -45,6 +45,8 @@ struct DcganOptions {
   int64_t outputs = 1;       // D's last conv: 1 logit, or 1 + K (ACGAN's class head), or K (semi-supervised)
   DcganNorm d_norm = DcganNorm::batch;  // D's hidden normalization
   double d_slope = 0.2;      // D's LeakyReLU slope (the paper: 0.2; SNGAN: 0.1)
+  int64_t d_minibatch_stddev = 0;  // > 0: D's features get ProGAN's minibatch stddev channel
+                                   // (this group size) before its last conv
 };
 
 // Throws gan::Error naming the field if an option is out of range.

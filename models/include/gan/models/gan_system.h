@@ -44,6 +44,9 @@ struct SystemSetup {
   int64_t channels = 1;
   int64_t num_classes = 0;  // classes of the dataset's labels; 0 = no labels
   LossKind loss = LossKind::non_saturating;  // the run's adversarial loss (run key `loss`)
+  // Mode-collapse remedies on D (run keys), for systems whose supports_d_remedies():
+  int64_t pack = 1;                // PacGAN: D judges `pack` samples at once, stacked on channels
+  int64_t minibatch_stddev = 0;    // > 0: ProGAN's minibatch stddev feature in D (group size)
   SystemOptions options;          // this system's table, validated
 };
 
@@ -116,6 +119,10 @@ class GanSystem {
   virtual bool conditional() const { return false; }
   // Reads labels but trains without them too (semi-supervised: -1 = unlabelled).
   virtual bool uses_labels() const { return conditional(); }
+  // Builds D for setup().pack and setup().minibatch_stddev (the Trainer packs
+  // D's inputs, [N, C, H, W] -> [N / pack, pack * C, H, W]); systems whose D
+  // has per-sample heads or inputs (classes, rotations, codes) cannot.
+  virtual bool supports_d_remedies() const { return false; }
   // How many values sample_latent's `klass` selects — a conditional system's
   // classes, InfoGAN's categorical code; 0 = none. A sample grid shows one
   // value per row (grid_latent) and `gan sample --class` picks one.
