@@ -3,8 +3,9 @@
 //   tensors   G.*, D.*, G_ema.* (module state), opt_G.*, opt_D.* (optimizer
 //             state), fixed_noise [n, z_dim], fixed_labels [n] (conditional)
 //   metadata  format, step, config (JSON with the system's table), system,
-//             num_classes, rng.{init,noise,penalty} "seed offset",
-//             loader.{epoch,index,rng}, run_seconds
+//             num_classes, rng.{init,noise,penalty,augment} "seed offset",
+//             loader.{epoch,index,rng}, run_seconds, and with augmentation
+//             augment.{p,rt,sign_sum,sign_count,steps} (ADA's controller)
 // written atomically (temp file + rename), so a crash never leaves half a file.
 #include <cstdio>
 #include <filesystem>
