@@ -46,6 +46,9 @@ Tensor one_hot(const Tensor& y, int64_t k) {
 
 PlainDcgan::PlainDcgan(SystemSetup s)
     : GanSystem(std::move(s)), d_net_(dcgan_net(setup())), z_dim_(options().integer("z_dim")) {}
+PlainDcgan::PlainDcgan(SystemSetup s, const std::string&, int64_t d_outputs) : PlainDcgan(std::move(s)) {
+  d_net_.outputs = d_outputs;
+}
 
 nn::ModulePtr PlainDcgan::make_generator(Generator& init) {
   return std::make_shared<DcganGenerator>(dcgan_net(setup()), init);
