@@ -51,6 +51,13 @@ Tensor least_squares_d_loss(const Tensor& r, const Tensor& f) {
 }
 Tensor least_squares_g_loss(const Tensor& f) { return 0.5 * mean(ops::square(f - 1.0)); }
 
+Tensor relativistic_d_loss(const Tensor& r, const Tensor& f) {
+  GAN_CHECK(r.shape() == f.shape(), "relativistic_d_loss: real ", shape_str(r.shape()), " and fake ",
+            shape_str(f.shape()), " logits must pair row by row");
+  return mean(softplus(f - r));
+}
+Tensor relativistic_g_loss(const Tensor& r, const Tensor& f) { return relativistic_d_loss(f, r); }
+
 Tensor d_loss(LossKind kind, const Tensor& real_logits, const Tensor& fake_logits) {
   switch (kind) {
     case LossKind::minimax: return minimax_d_loss(real_logits, fake_logits);

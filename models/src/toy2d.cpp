@@ -1,5 +1,5 @@
-// 8-Gaussian ring: data, mode statistics and the scatter plot (the GAN on it is
-// the mlp2d system, systems/mlp2d.cpp, on the generic Trainer).
+// The 2-D mixtures as training sets (8-Gaussian ring, 25-Gaussian grid), mode
+// statistics and the scatter plot (the GANs on them: nets/mlp2d_nets.h).
 #include "gan/models/toy2d.h"
 
 #include <algorithm>
@@ -35,28 +35,49 @@ Tensor RingOfGaussians::sample(int64_t n, Generator& gen) const {
   return Tensor::from_data({n, 2}, out);
 }
 
+eval::GaussianMixture2d RingOfGaussians::mixture() const {
+  return {"ring of " + std::to_string(modes), centers(), std};
+}
+
+TrainingMixture training_mixture(const std::string& dataset) {
+  if (dataset == "mixture:ring8") return {dataset, RingOfGaussians{}.mixture(), 0.02};
+  if (dataset == "mixture:grid25") return {dataset, eval::grid_of_gaussians(5, 2.0, 0.05), 0.008};
+  throw Error("config key 'dataset': unknown mixture '" + dataset + "' (known: mixture:ring8, mixture:grid25)");
+}
+
+Tensor mixture_points(const TrainingMixture& m, int64_t n, Generator& gen) {
+  // The ring keeps its own draws (the runs measured before the grid existed).
+  if (m.dataset == "mixture:ring8") return RingOfGaussians{}.sample(n, gen);
+  return m.mixture.sample(n, gen);
+}
+
 Tensor ring_dataset_points(const RingOfGaussians& ring, int64_t n, Generator& gen) {
   return ring.sample(n, gen).reshape({n, 2, 1, 1});
 }
 
-ModeStats evaluate_modes(const Tensor& samples, const RingOfGaussians& ring, double min_fraction) {
+Tensor mixture_dataset_points(const TrainingMixture& m, int64_t n, Generator& gen) {
+  return mixture_points(m, n, gen).reshape({n, 2, 1, 1});
+}
+
+ModeStats evaluate_modes(const Tensor& samples, const eval::GaussianMixture2d& mix, double min_fraction) {
   GAN_CHECK(samples.dim() == 2 && samples.size(1) == 2, "evaluate_modes: expected samples [N, 2], got ",
             shape_str(samples.shape()));
   const auto v = samples.to_double_vector();
-  const auto c = ring.centers();
+  const auto& c = mix.means;
+  const int modes = static_cast<int>(c.size());
   const int64_t n = samples.size(0);
   ModeStats s;
-  s.per_mode.assign(static_cast<size_t>(ring.modes), 0);
+  s.per_mode.assign(static_cast<size_t>(modes), 0);
   int64_t hq = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double x = v[static_cast<size_t>(2 * i)], y = v[static_cast<size_t>(2 * i + 1)];
     double best = INFINITY;
     int best_k = 0;
-    for (int k = 0; k < ring.modes; ++k) {
+    for (int k = 0; k < modes; ++k) {
       const double d = std::hypot(x - c[static_cast<size_t>(k)][0], y - c[static_cast<size_t>(k)][1]);
       if (d < best) best = d, best_k = k;
     }
-    if (best <= 3 * ring.std) {  // NaN samples fail this test and count as misses
+    if (best <= 3 * mix.std) {  // NaN samples fail this test and count as misses
       ++hq;
       ++s.per_mode[static_cast<size_t>(best_k)];
     }
@@ -70,18 +91,19 @@ ModeStats evaluate_modes(const Tensor& samples, const RingOfGaussians& ring, dou
   return s;
 }
 
-void write_ring_plot(const std::string& path, const Tensor& real, const Tensor& fake, const RingOfGaussians& ring,
-                     const ModeStats& stats, int size) {
-  io::write_png(path, ring_plot(real, fake, ring, stats, size));
+void write_ring_plot(const std::string& path, const Tensor& real, const Tensor& fake,
+                     const eval::GaussianMixture2d& mix, const ModeStats& stats, int size) {
+  io::write_png(path, ring_plot(real, fake, mix, stats, size));
 }
 
-io::Image ring_plot(const Tensor& real, const Tensor& fake, const RingOfGaussians& ring, const ModeStats& stats,
-                    int size) {
+io::Image ring_plot(const Tensor& real, const Tensor& fake, const eval::GaussianMixture2d& mix,
+                    const ModeStats& stats, int size) {
   io::Image img;
   img.width = img.height = size;
   img.channels = 3;
   img.pixels.assign(static_cast<size_t>(size * size * 3), 255);
-  const double lim = 3.0;
+  double lim = 3.0;
+  for (const auto& m : mix.means) lim = std::max({lim, std::abs(m[0]) + 1, std::abs(m[1]) + 1});
   auto to_px = [&](double v) { return (v + lim) / (2 * lim) * (size - 1); };
   auto put = [&](int px, int py, std::array<uint8_t, 3> col) {
     if (px < 0 || py < 0 || px >= size || py >= size) return;
@@ -104,11 +126,11 @@ io::Image ring_plot(const Tensor& real, const Tensor& fake, const RingOfGaussian
   for (size_t i = 0; i + 1 < rv.size(); i += 2) dot(rv[i], rv[i + 1], 1, {170, 170, 170});
   const auto fv = fake.to_double_vector();
   for (size_t i = 0; i + 1 < fv.size(); i += 2) dot(fv[i], fv[i + 1], 1, {230, 110, 20});
-  const auto c = ring.centers();
-  for (int k = 0; k < ring.modes; ++k) {
+  const auto& c = mix.means;
+  for (int k = 0; k < static_cast<int>(c.size()); ++k) {
     const bool covered = k < static_cast<int>(stats.mode_covered.size()) && stats.mode_covered[static_cast<size_t>(k)];
     const std::array<uint8_t, 3> col = covered ? std::array<uint8_t, 3>{30, 160, 60} : std::array<uint8_t, 3>{210, 30, 30};
-    const double r = 3 * ring.std;
+    const double r = 3 * mix.std;
     for (int t = 0; t < 360; ++t) {
       const double a = t * M_PI / 180;
       put(static_cast<int>(std::lround(to_px(c[static_cast<size_t>(k)][0] + r * std::cos(a)))),

@@ -27,17 +27,16 @@ std::string auto_labels(const std::string& images) {
 }  // namespace
 
 Dataset load_training_data(const TrainerConfig& cfg) {
-  // "mixture:ring8": points of the 8-Gaussian ring as [N, 2, 1, 1] (toy2d.h),
-  // dataset_limit points (100,000 by default) drawn from seed + 6.
+  // "mixture:ring8", "mixture:grid25": points of a 2-D mixture as [N, 2, 1, 1]
+  // (toy2d.h), dataset_limit points (100,000 by default) drawn from seed + 6.
   if (cfg.dataset.rfind("mixture:", 0) == 0) {
-    GAN_CHECK(cfg.dataset == "mixture:ring8", "config key 'dataset': unknown mixture '", cfg.dataset,
-              "' (known: mixture:ring8)");
+    const TrainingMixture mix = training_mixture(cfg.dataset);
     GAN_CHECK(cfg.image_size == 1 && cfg.channels == 2, "config key 'dataset': ", cfg.dataset,
               " is 2-D points: set image_size = 1 and channels = 2");
     Generator gen(cfg.seed + 6);
     Dataset d;
     d.source = cfg.dataset;
-    d.images = ring_dataset_points(RingOfGaussians{}, cfg.dataset_limit > 0 ? cfg.dataset_limit : 100000, gen);
+    d.images = mixture_dataset_points(mix, cfg.dataset_limit > 0 ? cfg.dataset_limit : 100000, gen);
     return d;
   }
   const bool folder = std::filesystem::is_directory(cfg.dataset);

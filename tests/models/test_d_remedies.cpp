@@ -68,6 +68,30 @@ TEST(DRemedies, MinibatchStddevMakesEachJudgementDependOnItsGroup) {
   EXPECT_EQ(after[3], before[3]);
 }
 
+TEST(DRemedies, TheTwoDimensionalNetsPackAndPoolToo) {
+  TrainerConfig c = small("mlp2d");
+  set_config_value(c, "system", "mlp2d");
+  set_config_value(c, "mlp2d.hidden", "16");
+  set_config_value(c, "mlp2d.eval_samples", "100");
+  c.dataset = "mixture:ring8";
+  c.dataset_limit = 512;
+  c.image_size = 1;
+  c.channels = 2;
+  c.labels = "none";
+  c.ema_decay = 0;
+  c.pack = 2;
+  c.minibatch_stddev = 4;
+  Trainer t(c);
+  const std::vector<Tensor> p = t.discriminator().parameters();
+  EXPECT_EQ(p.front().shape(), (Shape{16, 4}));  // two points per judgement
+  EXPECT_EQ(p[p.size() - 2].shape(), (Shape{1, 17}));  // the last layer reads the stddev feature
+  for (int i = 0; i < 2; ++i) {
+    const StepStats s = t.step();
+    EXPECT_TRUE(std::isfinite(s.loss_d) && std::isfinite(s.loss_g));
+  }
+  std::filesystem::remove_all(c.out_dir);
+}
+
 TEST(DRemedies, ErrorsNameTheKeyAndTheSystem) {
   TrainerConfig c = small("errors");
   c.pack = 3;

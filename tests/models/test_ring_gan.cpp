@@ -15,7 +15,7 @@ namespace {
 TEST(RingModes, RealDataCoversEveryModeWithHighQuality) {
   const RingOfGaussians ring;
   Generator gen(3);
-  const ModeStats s = evaluate_modes(ring.sample(4000, gen), ring);
+  const ModeStats s = evaluate_modes(ring.sample(4000, gen), ring.mixture());
   EXPECT_EQ(s.covered, 8);
   // A 2-D isotropic Gaussian puts P(r <= 3 std) = 1 - exp(-9/2) = 0.98889 of its mass
   // within 3 std; the standard error over 4000 samples is 0.0017.
@@ -26,14 +26,14 @@ TEST(RingModes, CollapsedSamplesCoverOneMode) {
   const RingOfGaussians ring;
   std::vector<float> v;
   for (int i = 0; i < 1000; ++i) v.insert(v.end(), {2.0f + 0.001f * (i % 7), 0.0f});
-  const ModeStats s = evaluate_modes(Tensor::from_data({1000, 2}, v), ring);
+  const ModeStats s = evaluate_modes(Tensor::from_data({1000, 2}, v), ring.mixture());
   EXPECT_EQ(s.covered, 1);
   EXPECT_EQ(s.per_mode[0], 1000);
 }
 
 TEST(RingModes, NaNSamplesCoverNothing) {
   const RingOfGaussians ring;
-  const ModeStats s = evaluate_modes(Tensor::full({10, 2}, NAN), ring);
+  const ModeStats s = evaluate_modes(Tensor::full({10, 2}, NAN), ring.mixture());
   EXPECT_EQ(s.covered, 0);
   EXPECT_EQ(s.high_quality, 0);
 }

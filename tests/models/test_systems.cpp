@@ -41,18 +41,29 @@ struct Row {
   std::function<void(TrainerConfig&)> setup;  // the row's own keys, after the shared tiny ones
   std::function<std::shared_ptr<const Dataset>(int64_t n)> data = [](int64_t n) { return testing::labelled_images(n); };
   bool tanh_output = true;                     // samples in [-1, 1]
+  const char* variant = "";                    // a second row of one system (other nets or data)
 };
 
-// gtest names a row by its system (not by its bytes).
-void PrintTo(const Row& r, std::ostream* os) { *os << r.system; }
+// gtest names a row by its system and variant (not by its bytes).
+std::string row_name(const Row& r) { return std::string(r.system) + (*r.variant ? "_" : "") + r.variant; }
+void PrintTo(const Row& r, std::ostream* os) { *os << row_name(r); }
 
-// n points of the 8-Gaussian ring as [n, 2, 1, 1], unlabelled.
-std::shared_ptr<const Dataset> ring_points(int64_t n) {
+// n points of a 2-D mixture as [n, 2, 1, 1], unlabelled.
+std::shared_ptr<const Dataset> mixture_points(const std::string& dataset, int64_t n) {
   auto d = std::make_shared<Dataset>();
   Generator gen(5);
-  d->images = ring_dataset_points(RingOfGaussians{}, n, gen);
-  d->source = "ring";
+  d->images = mixture_dataset_points(training_mixture(dataset), n, gen);
+  d->source = dataset;
   return d;
+}
+std::shared_ptr<const Dataset> ring_points(int64_t n) { return mixture_points("mixture:ring8", n); }
+std::shared_ptr<const Dataset> grid_points(int64_t n) { return mixture_points("mixture:grid25", n); }
+
+// The keys of a row on the 2-D nets.
+void on_points(TrainerConfig& c, const char* system) {
+  c.image_size = 1;
+  c.channels = 2;
+  set_config_value(c, std::string(system) + ".eval_samples", "64");
 }
 
 const std::vector<Row>& rows() {
@@ -82,13 +93,22 @@ const std::vector<Row>& rows() {
       {"hinge", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
       {"infogan", [](TrainerConfig& c) { set_config_value(c, "infogan.learn_std", "true"); }},
       {"ssgan", [](TrainerConfig& c) { set_config_value(c, "ssgan.rotation_weight_g", "0.5"); }},
+      {"mlp2d", [](TrainerConfig& c) { on_points(c, "mlp2d"); }, ring_points, false},
       {"mlp2d",
        [](TrainerConfig& c) {
-         c.image_size = 1;
-         c.channels = 2;
-         set_config_value(c, "mlp2d.eval_samples", "64");
+         on_points(c, "mlp2d");
+         set_config_value(c, "mlp2d.mixture", "grid25");
        },
-       ring_points, false},
+       grid_points, false, "grid25"},
+      {"r3gan", [](TrainerConfig& c) { set_config_value(c, "r3gan.gamma", "2"); }},
+      {"r3gan", [](TrainerConfig& c) { on_points(c, "r3gan"); }, ring_points, false, "points"},
+      {"spheregan", [](TrainerConfig& c) { c.loss = LossKind::wasserstein; }},
+      {"spheregan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         on_points(c, "spheregan");
+       },
+       ring_points, false, "points"},
   };
   return r;
 }
@@ -112,7 +132,7 @@ TrainerConfig tiny(const Row& row, const std::string& tag) {
   c.sample_every = 3;
   c.eval_every = 0;
   c.seed = 11;
-  c.out_dir = temp_dir(std::string(row.system) + "_" + tag);
+  c.out_dir = temp_dir(row_name(row) + "_" + tag);
   row.setup(c);
   return c;
 }
@@ -228,7 +248,7 @@ TEST_P(Systems, TwoStepsOnCudaMatchCpu) {
 
 INSTANTIATE_TEST_SUITE_P(Table, Systems, ::testing::ValuesIn(rows()),
                          [](const ::testing::TestParamInfo<Row>& i) {
-                           std::string n = i.param.system;
+                           std::string n = row_name(i.param);
                            std::replace(n.begin(), n.end(), '-', '_');  // gtest names: [A-Za-z0-9_]
                            return n;
                          });

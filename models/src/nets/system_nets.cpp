@@ -49,6 +49,9 @@ PlainDcgan::PlainDcgan(SystemSetup s)
   d_net_.channels *= setup().pack;  // PacGAN: pack samples stacked on channels
   d_net_.d_minibatch_stddev = setup().minibatch_stddev;
 }
+PlainDcgan::PlainDcgan(SystemSetup s, const std::string&, int64_t d_outputs) : PlainDcgan(std::move(s)) {
+  d_net_.outputs = d_outputs;
+}
 
 nn::ModulePtr PlainDcgan::make_generator(Generator& init) {
   return std::make_shared<DcganGenerator>(dcgan_net(setup()), init);

@@ -33,6 +33,9 @@ Tensor one_hot(const Tensor& y, int64_t k);
 class PlainDcgan : public GanSystem {
  public:
   explicit PlainDcgan(SystemSetup s);
+  // D with d_outputs outputs (its adv is then D's raw [N, d_outputs]); the
+  // signature PlainMlp2d's (either_nets.h builds a system on either).
+  PlainDcgan(SystemSetup s, const std::string& system, int64_t d_outputs);
   nn::ModulePtr make_generator(Generator& init) override;
   nn::ModulePtr make_discriminator(Generator& init) override;
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override;

@@ -68,9 +68,17 @@ Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, G
                         Tensor* norms = nullptr);
 
 // R1 (Mescheder et al. 2018): mean over the batch of ||dD(x)/dx||_2^2 on real
-// data, differentiable (create_graph). The usual weight is gamma / 2.
+// data, differentiable (create_graph). The usual weight is gamma / 2. R2 is
+// the same on fakes (Roth et al. 2017; R3GAN penalizes both): r1_penalty(D, fake).
 Tensor r1_penalty(const Critic& D, const Tensor& real);
 Tensor r1_penalty(nn::Module& D, const Tensor& real);
+
+// The relativistic pairing GAN loss (RpGAN: Jolicoeur-Martineau 2019; R3GAN,
+// Huang et al. 2024) with f = softplus, real and fake logits paired by row:
+//   L_D = mean softplus(D(fake_i) - D(real_i))      L_G = mean softplus(D(real_i) - D(fake_i))
+// real_logits and fake_logits: [N] of one shape.
+Tensor relativistic_d_loss(const Tensor& real_logits, const Tensor& fake_logits);
+Tensor relativistic_g_loss(const Tensor& real_logits, const Tensor& fake_logits);
 
 // Class cross-entropy of logits [N, K] against labels [N] i64, mean over the
 // labelled rows only (label -1 = unlabelled: semi-supervised batches); 0 when
