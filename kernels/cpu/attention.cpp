@@ -18,7 +18,8 @@
 // inner) and o accumulates m outer, c inner: each sum still adds the same
 // terms in the same order (the results are unchanged), but the loops
 // vectorize instead of waiting on one add chain or striding through v
-// (SAGAN's 16x16 maps, N = M = 256: about 8x faster than the plain loops).
+// (measured on SAGAN at 16x16 maps, N = M = 256, batch 64: a 6-step run's
+// CPU time fell from 15.6 s to 11.5 s, bit-identical metrics).
 #include "gan/kernels/attention.h"
 
 #include <algorithm>

@@ -61,8 +61,8 @@ Tensor SelfAttention2d::forward(const Tensor& x) {
     last_attention = ops::softmax(ops::matmul(q.detach(), ops::transpose(k.detach(), 1, 2)), -1);  // [B, N, N]
   }
   // On the CPU the BLAS matmuls of the materialized form beat the fused
-  // kernel, which is the double-precision oracle (SAGAN at 16x16, B = 64:
-  // about half the step time); CUDA runs the fused kernel.
+  // kernel, which is the double-precision oracle (SAGAN at 16x16, B = 64: a
+  // 6-step run's CPU time 11.5 s -> 6.5 s); CUDA runs the fused kernel.
   const Tensor o_rows = x.device().is_cpu() ? ops::attention_materialized(q, k, v, 1.0) : ops::attention(q, k, v, 1.0);
   Tensor att = ops::transpose(o_rows, 1, 2)  // [B, Cv, N]
                    .reshape({x.size(0), value_channels, x.size(2), x.size(3)});
