@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   gan::cli::add_classifier_command(app);
   gan::cli::add_eval_command(app);
   gan::cli::add_report_command(app);
+  gan::cli::add_attention_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -73,6 +73,14 @@ const std::vector<Row>& rows() {
       {"acgan", [](TrainerConfig& c) { set_config_value(c, "acgan.class_weight", "0.5"); }},
       {"projection", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
       {"sngan", [](TrainerConfig& c) { c.loss = LossKind::hinge; }},
+      {"sagan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::hinge;
+         // 28x28: attention after G's 2f x 14 x 14 stage and D's 2f x 14 x 14 one (8 channels: C/8 = 1).
+         set_config_value(c, "features_g", "4");
+         set_config_value(c, "features_d", "4");
+         set_config_value(c, "sagan.attention_at", "14");
+       }},
       {"sgan",
        [](TrainerConfig& c) {
          c.labels_per_class = 2;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "gan/nn/init.h"
+#include "gan/nn/self_attention.h"
 #include "gan/nn/spectral_norm.h"
 #include "gan/ops/style.h"
 
@@ -37,6 +38,27 @@ void check_dcgan_options(const DcganOptions& o) {
   GAN_CHECK(o.features_d >= 1, "dcgan: features_d must be >= 1, got ", o.features_d);
   GAN_CHECK(o.outputs >= 1, "dcgan: outputs must be >= 1, got ", o.outputs);
   GAN_CHECK(o.d_minibatch_stddev >= 0, "dcgan: d_minibatch_stddev must be >= 0, got ", o.d_minibatch_stddev);
+  if (o.attention_at == 0) return;
+  const std::vector<int64_t> sides = dcgan_hidden_sides(o.image_size);
+  const auto at = std::find(sides.begin(), sides.end(), o.attention_at);
+  std::string list;
+  for (int64_t s : sides) list += (list.empty() ? "" : ", ") + std::to_string(s);
+  GAN_CHECK(at != sides.end(), "dcgan: attention_at must be 0 or the side of a hidden stage of the ", o.image_size,
+            "x", o.image_size, " nets (", list, "), got ", o.attention_at);
+  // D mirrors G: the stage of side sides[i] has widths[i] channels in both nets.
+  const size_t i = static_cast<size_t>(at - sides.begin());
+  const int64_t wg = dcgan_widths(o.image_size, o.features_g)[i];
+  const int64_t wd = dcgan_widths(o.image_size, o.features_d)[i];
+  GAN_CHECK(wg % 8 == 0 && wd % 8 == 0, "dcgan: self-attention at ", o.attention_at, "x", o.attention_at,
+            " needs a multiple of 8 channels (C/8 query/key channels); G has ", wg, " (features_g ", o.features_g,
+            "), D has ", wd, " (features_d ", o.features_d, ")");
+}
+
+std::vector<int64_t> dcgan_hidden_sides(int64_t image_size) {
+  std::vector<int64_t> sides;
+  int64_t s = dcgan_base_kernel(image_size);
+  for (size_t i = 0; i < dcgan_widths(image_size, 1).size(); ++i, s *= 2) sides.push_back(s);
+  return sides;
 }
 
 std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f) {
@@ -73,17 +95,28 @@ DcganGenerator::DcganGenerator(const DcganOptions& o, Generator& gen) : Module("
   check_dcgan_options(o);
   const std::vector<int64_t> w = dcgan_widths(o.image_size, o.features_g);
   main = std::make_shared<nn::Sequential>();
-  // [N, z, 1, 1] -> [N, w0, k, k]
-  main->push_back(std::make_shared<nn::ConvTranspose2d>(o.z_dim, w[0], dcgan_base_kernel(o.image_size), gen, dcgan_convt(1, 0, false)));
-  main->push_back(std::make_shared<nn::BatchNorm2d>(w[0]));
-  main->push_back(std::make_shared<nn::ReLU>());
-  // Each stage doubles H and W.
-  for (size_t i = 1; i < w.size(); ++i) {
-    main->push_back(std::make_shared<nn::ConvTranspose2d>(w[i - 1], w[i], 4, gen, dcgan_convt(2, 1, false)));
+  // As in D: a normalized conv gets its N(0, 0.02) weight before wrapping.
+  auto add_convt = [&](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias) {
+    auto c = std::make_shared<nn::ConvTranspose2d>(in, out, k, gen, dcgan_convt(stride, pad, bias));
+    if (!o.g_spectral) {
+      main->push_back(c);
+      return;
+    }
+    nn::init::normal_(c->weight, gen, 0.0, 0.02);
+    if (c->bias.defined()) nn::init::zeros_(c->bias);
+    main->push_back(nn::spectral_norm(c, gen));
+  };
+  // [N, z, 1, 1] -> [N, w0, k, k]; each later stage doubles H and W.
+  int64_t side = dcgan_base_kernel(o.image_size);
+  for (size_t i = 0; i < w.size(); ++i, side *= 2) {
+    if (i == 0) add_convt(o.z_dim, w[0], side, 1, 0, false);
+    else add_convt(w[i - 1], w[i], 4, 2, 1, false);
     main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     main->push_back(std::make_shared<nn::ReLU>());
+    if (side == o.attention_at)
+      main->push_back(std::make_shared<nn::SelfAttention2d>(w[i], gen, nn::AttentionVariant::sagan, DType::f32, o.g_spectral));
   }
-  main->push_back(std::make_shared<nn::ConvTranspose2d>(w.back(), o.channels, 4, gen, dcgan_convt(2, 1, true)));
+  add_convt(w.back(), o.channels, 4, 2, 1, true);
   main->push_back(std::make_shared<nn::Tanh>());
   register_module("main", main);
   nn::init::dcgan_init(*this, gen);
@@ -116,15 +149,21 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
     nn::init::zeros_(c->bias);
     main->push_back(nn::spectral_norm(c, gen));
   };
+  auto add_attention = [&](int64_t channels, int64_t side) {
+    if (side == o.attention_at)
+      main->push_back(std::make_shared<nn::SelfAttention2d>(channels, gen, nn::AttentionVariant::sagan, DType::f32, spectral));
+  };
   // First layer: no batch norm (the paper), so it keeps its bias.
   add_conv(o.channels, w[0], 4, 2, 1, true);
   main->push_back(std::make_shared<nn::LeakyReLU>(o.d_slope));
+  add_attention(w[0], o.image_size / 2);
   for (size_t i = 1; i < w.size(); ++i) {
     add_conv(w[i - 1], w[i], 4, 2, 1, o.d_norm != DcganNorm::batch && o.d_norm != DcganNorm::layer);
     const int64_t side = o.image_size >> (i + 1);  // each conv halves: 28 -> 14 -> 7, 64 -> 32 -> ... -> 4
     if (o.d_norm == DcganNorm::batch) main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     if (o.d_norm == DcganNorm::layer) main->push_back(std::make_shared<nn::LayerNorm>(std::vector<int64_t>{w[i], side, side}));
     main->push_back(std::make_shared<nn::LeakyReLU>(o.d_slope));
+    add_attention(w[i], side);
   }
   // [N, w_last (+ 1: minibatch stddev), k, k] -> [N, outputs, 1, 1]
   add_conv(w.back() + (o.d_minibatch_stddev > 0), o.outputs, dcgan_base_kernel(o.image_size), 1, 0, true);

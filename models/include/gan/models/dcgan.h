@@ -4,7 +4,9 @@
 // D's first layer, ReLU in G, LeakyReLU(0.2) in D, tanh output, and weights
 // drawn from N(0, 0.02) (nn::init::dcgan_init). D's batch norm can be swapped
 // for layer norm or none (DcganOptions::d_norm: a gradient-penalty critic), or
-// for spectral normalization of every conv (SNGAN, the projection D).
+// for spectral normalization of every conv (SNGAN, the projection D). SAGAN's
+// nets are these with spectral norm on G's convs too (g_spectral, batch norm
+// kept) and a self-attention block after the stage of side attention_at.
 //
 // Layouts (f = features, C = channels, z = z_dim); convs followed by BN have no bias:
 //   28: G  z -> ConvT(z,4f,7,1,0) 7x7 -> ConvT(4f,2f,4,2,1) 14 -> ConvT(2f,C,4,2,1) 28, tanh
@@ -13,6 +15,11 @@
 //       D  C -> f 16 -> 2f 8 -> 4f 4 -> Conv(4f,1,4,1,0)
 //   64: G  z -> ConvT(z,8f,4,1,0) 4 -> 4f 8 -> 2f 16 -> f 32 -> C 64
 //       D  C -> f 32 -> 2f 16 -> 4f 8 -> 8f 4 -> Conv(8f,1,4,1,0)
+// attention_at = s inserts nn::SelfAttention2d (SAGAN variant) after the hidden
+// stage whose maps are s x s, after its activation: 32 with s = 16 gives
+//   G  ... -> ConvT 2f->f 16x16, BN, ReLU -> Attn(f) -> ConvT f->C 32
+//   D  C -> Conv C->f 16x16, LReLU -> Attn(f) -> Conv f->2f 8 -> ...
+// Its 1x1 convs are spectrally normalized when the net's convs are.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +54,8 @@ struct DcganOptions {
   double d_slope = 0.2;      // D's LeakyReLU slope (the paper: 0.2; SNGAN: 0.1)
   int64_t d_minibatch_stddev = 0;  // > 0: D's features get ProGAN's minibatch stddev channel
                                    // (this group size) before its last conv
+  bool g_spectral = false;   // every conv of G wrapped in nn::SpectralNorm, batch norm kept (SAGAN)
+  int64_t attention_at = 0;  // side of the hidden stage followed by self-attention in G and D; 0 = none
 };
 
 // Throws gan::Error naming the field if an option is out of range.
@@ -56,6 +65,9 @@ void check_dcgan_options(const DcganOptions& o);
 // (28: 7x7 from 1x1, else 4x4).
 std::vector<int64_t> dcgan_widths(int64_t image_size, int64_t f);
 int64_t dcgan_base_kernel(int64_t image_size);
+// The sides of the hidden stages (G's, from z: 32 -> {4, 8, 16}; D's are the
+// same sides from the image: {16, 8, 4}) — where attention_at may point.
+std::vector<int64_t> dcgan_hidden_sides(int64_t image_size);
 // A transposed conv's options as the DCGAN generators use them.
 nn::ConvTranspose2dOptions dcgan_convt(int64_t stride, int64_t padding, bool bias);
 
