@@ -84,8 +84,11 @@ TEST(SelfAttention2dSpectral, EveryConvIsNormalizedToSigmaOne) {
       EXPECT_NEAR(sigma, 1.0, 1e-3) << "conv " << i << " of the " << (block.o ? "BigGAN" : "SAGAN") << " block";
     }
     // The raw weights are far from sigma 1: the normalization did it.
-    for (const auto& [name, t] : block.named_parameters())
-      if (name.find("weight_orig") != std::string::npos) EXPECT_GT(largest_singular_value(t), 1.5) << name;
+    for (const auto& [name, t] : block.named_parameters()) {
+      if (name.find("weight_orig") != std::string::npos) {
+        EXPECT_GT(largest_singular_value(t), 1.5) << name;
+      }
+    }
   }
 }
 
