@@ -137,7 +137,7 @@ void Trainer::init(std::shared_ptr<const Dataset> data) {
   GAN_CHECK((cfg_.pack == 1 && cfg_.minibatch_stddev == 0) || system_->supports_d_remedies(),
             "config keys 'pack' / 'minibatch_stddev': system '", cfg_.system,
             "' judges each image with its own label, rotation or code, so its D cannot pack images or pool ",
-            "their statistics (systems without per-sample heads can: dcgan, lsgan, hinge, wgan, wgan-gp, r3gan, spheregan, mlp2d)");
+            "their statistics (only systems whose D has no per-sample head or input can)");
   // One stream per purpose, so changing one (say n_critic) never shifts the others.
   init_gen_.set_state(cfg_.seed, 0);
   noise_gen_.set_state(cfg_.seed + 1, 0);

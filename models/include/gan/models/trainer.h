@@ -75,9 +75,10 @@ struct TrainerConfig {
   double gp_weight = 0;      // > 0: gradient penalty on D (Gulrajani et al. 2017)
   double r1_weight = 0;      // > 0: (r1_weight / 2) * R1 on D
   double clip_value = 0;     // > 0: clip D's weights to [-c, c] after each D step (Arjovsky et al. 2017)
-  // mode-collapse remedies on D (systems whose supports_d_remedies(): the DCGAN family)
+  // mode-collapse remedies on D (for systems whose supports_d_remedies())
   int64_t pack = 1;              // PacGAN (Lin et al. 2018): D judges this many samples at once
-  int64_t minibatch_stddev = 0;  // > 0: ProGAN's minibatch stddev feature before D's last layer (group size)
+  int64_t minibatch_stddev = 0;  // > 0: the minibatch stddev feature (Karras et al. 2018) before D's last
+                                 // layer (group size)
   // augmentation of everything D sees (augment.h: DiffAugment's transforms, ADA's p)
   std::string augment;       // "" or a comma list of translation, cutout, color
   double ada_target = 0;     // > 0: adapt p toward r_t = E[sign D(real)] = ada_target (ADA: 0.6); 0: p = 1
