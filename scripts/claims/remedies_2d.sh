@@ -9,6 +9,7 @@
 # One line per run (the final evaluation on 2,500 latents), then mean +- sd; $out_root/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/mixture_lib.sh
 root="${1:-runs/claims/remedies_2d}"; ring_steps="${2:-2000}"; grid_steps="${3:-5000}"; shift 3 || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
 gan=build/cpu/cli/gan
@@ -27,24 +28,8 @@ for mix in ring8 grid25; do
       OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config "configs/mlp2d-$mix.toml" --set steps="$steps" \
         --set seed="$seed" --set eval_every=500 --set sample_every="$steps" --set checkpoint_every=0 \
         --set out_dir="$out" ${extra[@]+"${extra[@]}"} -q > /dev/null
-      line=$(grep '"modes_covered"' "$out/metrics.jsonl" | tail -1)
-      modes=$(grep -o '"modes_covered":[0-9.]*' <<<"$line" | cut -d: -f2)
-      hq=$(grep -o '"high_quality":[0-9.e-]*' <<<"$line" | cut -d: -f2)
-      printf '%s\t%s\t%s\t%s\t%s\n' "$mix" "$arm" "$seed" "$modes" "$hq" | tee -a "$root/results.tsv"
+      mixture_row "$out" "$mix" "$arm" "$seed" "$root/results.tsv"
     done
   done
 done
-python3 - "$root/results.tsv" <<'PY' | tee "$root/summary.txt"
-import sys, statistics as st
-rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l]
-print("mixture  remedy   modes covered: mean +- sd (per seed)      high quality: mean +- sd")
-for mix in ("ring8", "grid25"):
-    for arm in ("none", "pack4", "mbstd4"):
-        r = [x for x in rows if x[0] == mix and x[1] == arm]
-        if not r:
-            continue
-        m = [float(x[3]) for x in r]; q = [float(x[4]) for x in r]
-        sd = lambda a: st.stdev(a) if len(a) > 1 else 0.0
-        print(f"{mix:7}  {arm:7}  {st.mean(m):5.2f} +- {sd(m):.2f} ({', '.join(f'{v:.0f}' for v in m)})"
-              f"   {st.mean(q):.3f} +- {sd(q):.3f}")
-PY
+mixture_summary "$root/results.tsv" none="no remedy" pack4="pack = 4" mbstd4="minibatch_stddev = 4" | tee "$root/summary.txt"
