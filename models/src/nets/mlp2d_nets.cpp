@@ -6,6 +6,7 @@
 
 #include "gan/autograd.h"
 #include "gan/models/data.h"
+#include "gan/models/far_gradient2d.h"
 #include "gan/nn/layers.h"
 #include "gan/ops/style.h"
 #include "system_nets.h"
@@ -110,9 +111,19 @@ void PlainMlp2d::attach_data(const std::shared_ptr<const Dataset>& data) {
             system_, ".mixture = \"", src.substr(8), "\"");
 }
 
-std::vector<std::pair<std::string, double>> PlainMlp2d::evaluate(nn::Module& G, nn::Module&) {
-  const ModeStats s = evaluate_modes(points(G, eval_z_), mixture_.mixture, mixture_.min_fraction);
-  return {{"modes_covered", s.covered}, {"high_quality", s.high_quality}};
+std::vector<std::pair<std::string, double>> PlainMlp2d::evaluate(nn::Module& G, nn::Module& D) {
+  const Tensor fake = points(G, eval_z_);
+  const ModeStats s = evaluate_modes(fake, mixture_.mixture, mixture_.min_fraction);
+  std::vector<std::pair<std::string, double>> out = {{"modes_covered", s.covered}, {"high_quality", s.high_quality}};
+  // G's gradient far from the data (LSGAN's argument), where D judges single points.
+  if (d_outputs_ == 1 && setup().pack == 1 && setup().minibatch_stddev == 0) {
+    const FarGradient f = far_gradient(*this, D, fake, eval_real_, mixture_.mixture);
+    out.insert(out.end(), {{"far_fooling_fraction", f.fooling_fraction},
+                           {"far_fooling_grad_median", f.fooling_grad_median},
+                           {"far_grad_median", f.far_grad_median},
+                           {"sample_grad_median", f.sample_grad_median}});
+  }
+  return out;
 }
 
 io::Image PlainMlp2d::render_samples(const Tensor& samples, int64_t) {

@@ -4,7 +4,9 @@
 // Linear init. Points travel as [N, 2, 1, 1] (image_size = 1, channels = 2).
 // Every eval interval it measures mode coverage on eval_samples latents (fixed,
 // drawn from its own seed): modes_covered and high_quality (VEEGAN: within 3
-// std of a mode); sample grids are scatter plots with the modes marked. The
+// std of a mode), and, where D judges single points, G's gradient far from
+// the data (far_gradient2d.h: far_fooling_fraction, far_fooling_grad_median,
+// far_grad_median, sample_grad_median); sample grids are scatter plots with the modes marked. The
 // mixture is the table's `mixture` key (stored in checkpoints, so sampling
 // knows it); attach_data checks it against the run's dataset.
 #pragma once
