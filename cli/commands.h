@@ -15,5 +15,6 @@ void add_classifier_command(CLI::App& app);  // cmd_classifier.cpp
 void add_eval_command(CLI::App& app);        // cmd_eval.cpp
 void add_report_command(CLI::App& app);      // cmd_report.cpp
 void add_attention_command(CLI::App& app);   // cmd_attention.cpp
+void add_zoo_command(CLI::App& app);         // cmd_zoo.cpp
 
 }  // namespace gan::cli

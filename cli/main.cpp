@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   gan::cli::add_eval_command(app);
   gan::cli::add_report_command(app);
   gan::cli::add_attention_command(app);
+  gan::cli::add_zoo_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

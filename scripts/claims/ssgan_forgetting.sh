@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SSGAN's claim (#14; Chen et al. 2019, §3 and Fig. 3): the rotation task
+# mitigates discriminator forgetting. The linear-probe accuracy of D's
+# penultimate features on Fashion-MNIST classes (run key probe_samples:
+# fit on 1,000 labelled images, tested on the next 1,000; eval/probe.h),
+# tracked every EVAL steps, for configs/ssgan-fmnist.toml as it is (beta = 1,
+# alpha = 0.2) and with both rotation weights 0 (the same nets and losses,
+# no rotation task). Per run: the probe accuracy at each evaluation, its mean,
+# minimum, largest drop between two evaluations, and FCD.
+#   scripts/claims/ssgan_forgetting.sh [out_root] [steps] [eval_every] [seeds...]
+#   (default runs/claims/ssgan, 3000, 250, seed 0)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="${1:-runs/claims/ssgan}"; steps="${2:-3000}"; every="${3:-250}"; shift 3 || true
+seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
+gan=build/cpu/cli/gan
+for seed in "${seeds[@]}"; do
+  for arm in rotation none; do
+    out="$root/$arm-s$seed"
+    if [ -f "$out/done" ]; then echo "ssgan_forgetting: $out done, kept"; continue; fi
+    extra=()
+    [ "$arm" = none ] && extra=(--set ssgan.rotation_weight_d=0 --set ssgan.rotation_weight_g=0)
+    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config configs/ssgan-fmnist.toml --set steps="$steps" \
+      --set seed="$seed" --set eval_every="$every" --set checkpoint_every="$steps" --set sample_every="$steps" \
+      --set out_dir="$out" ${extra[@]+"${extra[@]}"} -q
+    touch "$out/done"
+    echo "ssgan_forgetting: trained $arm, seed $seed ($steps steps) -> $out"
+  done
+done
+python3 - "$root" <<'PY' | tee "$root/summary.txt"
+import json, pathlib, sys
+for run in sorted(p for p in pathlib.Path(sys.argv[1]).iterdir() if p.is_dir()):
+    ev = [json.loads(l) for l in open(run / "metrics.jsonl") if '"probe_accuracy"' in l]
+    fcd = {json.loads(l)["step"]: json.loads(l)["frechet_classifier_distance"]
+           for l in open(run / "metrics.jsonl") if '"frechet_classifier_distance"' in l}
+    acc = [e["probe_accuracy"] for e in ev]
+    if not acc:
+        continue
+    drop = max([a - b for a, b in zip(acc, acc[1:])] + [0.0])
+    print(f"{run.name}: probe accuracy " + " ".join(f"{e['step']}:{e['probe_accuracy']:.3f}" for e in ev))
+    print(f"  mean {sum(acc) / len(acc):.3f}  min {min(acc):.3f}  last {acc[-1]:.3f}  largest drop {drop:.3f}"
+          f"  FCD at the end {fcd.get(ev[-1]['step'], float('nan')):.1f}")
+PY
