@@ -24,6 +24,7 @@ struct EvalArgs {
   std::string checkpoint, json, split = "t10k", classifier, features_out, device = "cpu";
   int64_t n = 10000, kid_subsets = 100, latents = 0;
   uint64_t seed = 0;
+  double truncation = 0;
   bool real_floor = false, calibrate = false;
 };
 
@@ -44,7 +45,15 @@ void write_features(const std::string& path, const ev::RealReference& ref, const
               static_cast<long long>(fake.size()), path.c_str());
 }
 
+// A threshold as the user would write it: 0.5, 0.25, 2.
+std::string fmt_threshold(double t) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", t);
+  return b;
+}
+
 void run_eval(const EvalArgs& a) {
+  GAN_CHECK(a.truncation == 0 || !a.checkpoint.empty(), "eval: --truncation applies to a checkpoint's samples: give --checkpoint FILE");
   GAN_CHECK(!a.checkpoint.empty() || a.real_floor || a.calibrate,
             "eval: nothing to do: give --checkpoint FILE, --real-floor or --calibrate");
   GAN_CHECK(a.split == "t10k" || a.split == "train", "eval: --split must be t10k or train, got '", a.split, "'");
@@ -72,16 +81,17 @@ void run_eval(const EvalArgs& a) {
     rows.push_back(std::move(r));
   };
   if (!a.checkpoint.empty()) {
+    const std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
     if (a.latents > 0) {
       // A diversity-starved generator: only `latents` distinct z, each repeated (what a collapsed G emits).
-      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev).images;
+      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev, -1, a.truncation).images;
       std::vector<int64_t> idx(static_cast<size_t>(a.n));
       for (int64_t i = 0; i < a.n; ++i) idx[static_cast<size_t>(i)] = i % a.latents;
-      run(a.checkpoint + " (" + std::to_string(a.latents) + " latents)",
+      run(a.checkpoint + " (" + std::to_string(a.latents) + " latents" + trunc + ")",
           ops::index_select0(few, Tensor::from_data({a.n}, idx).to(few.device())));
     } else {
-      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev);
-      run(a.checkpoint, s.images, s.requested);
+      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev, -1, a.truncation);
+      run(a.checkpoint + (trunc.empty() ? "" : " (" + trunc.substr(1) + ")"), s.images, s.requested);
     }
   }
   // The other split, drawn with another seed: what two real samples score.
@@ -134,6 +144,7 @@ void add_eval_command(CLI::App& app) {
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --n 10000 --json metrics.json\n"
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --real-floor   # with the real-vs-real floor\n"
       "  gan eval --real-floor --calibrate --n 10000     # floor + corrupted reals (noise, blur)\n"
+      "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5\n"
       "Metrics are measured on the features of the pinned Fashion-MNIST classifier\n"
       "(models/weights/fmnist_classifier.safetensors); they are not Inception numbers.");
   auto a = std::make_shared<EvalArgs>();
@@ -147,6 +158,10 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--kid-subsets", a->kid_subsets, "KID subsets")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--latents", a->latents,
                   "Sample from only K distinct latent vectors, repeated (a deliberately collapsed generator)");
+  cmd->add_option("--truncation", a->truncation,
+                  "Truncation trick on the checkpoint's latents, as gan sample's: redraw entries with |z| > t, t >= "
+                  "0.05 (0: off)")
+      ->capture_default_str();
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");

@@ -9,23 +9,12 @@
 #include "gan/autograd.h"
 #include "gan/io/png.h"
 #include "gan/models/trained.h"
+#include "gan/models/truncation.h"
 #include "gan/ops.h"
 
 namespace gan::cli {
 
 namespace {
-
-// Truncation trick (Brock et al. 2019, BigGAN): entries of z [N, z_dim] with
-// |z| > t are redrawn until they fall inside, i.e. a normal truncated to
-// [-t, t]. t <= 0: no truncation.
-void truncate_noise(Tensor& z, double t, Generator& gen) {
-  if (t <= 0) return;
-  GAN_CHECK(t >= 0.05, "--truncation ", t, " is too small (use >= 0.05, or 0 to disable)");
-  float* p = z.data<float>();
-  for (int64_t i = 0; i < z.numel(); ++i) {
-    while (std::abs(p[i]) > t) p[i] = static_cast<float>(Tensor::randn({1}, gen).item());
-  }
-}
 
 struct SampleArgs {
   std::string checkpoint, out = "samples.png", individual;
@@ -42,7 +31,7 @@ void run_sample(const SampleArgs& a) {
   models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()
                               ? models::grid_latent(*t.system, a.n, a.nrow, gen, Device::cpu())
                               : t.sample_latent(a.n, gen, a.klass);
-  truncate_noise(latent.z, a.truncation, gen);
+  models::truncate_noise(latent.z, a.truncation, gen, "--truncation");
   const Tensor images = t.generate(latent);
   if (!a.individual.empty()) {
     std::filesystem::create_directories(a.individual);
@@ -119,7 +108,7 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("-n,--n", a->n, "Number of samples")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--nrow", a->nrow, "Images per grid row (0: square)")->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the latent noise")->capture_default_str();
-  cmd->add_option("--truncation", a->truncation, "Redraw latents with |z| > t (0: off)")->capture_default_str();
+  cmd->add_option("--truncation", a->truncation, "Truncation trick: redraw latent entries with |z| > t, t >= 0.05 (0: off)")->capture_default_str();
   cmd->add_option("--class", a->klass,
                   "Conditional systems: every sample of this class; InfoGAN: this value of the categorical code "
                   "(default: one per grid row)");

@@ -2,6 +2,7 @@
 // regularizers (WGAN-GP, R1) that differentiate D's input gradient again.
 #include "gan/models/losses.h"
 
+#include <string>
 #include <vector>
 
 #include "gan/autograd.h"
@@ -130,6 +131,22 @@ Tensor gradient_penalty(const Critic& D, const Tensor& real, const Tensor& fake,
   const Tensor norm = ops::sqrt(per_sample_sq_norm(g) + 1e-12);
   if (norms) *norms = norm.detach();
   return mean(ops::square(norm - 1.0));
+}
+
+Tensor orthogonal_penalty(const std::vector<Tensor>& matrices) {
+  Tensor total;
+  for (const Tensor& w : matrices) {
+    GAN_CHECK(w.defined() && w.dim() == 2, "orthogonal_penalty: expected weight matrices [rows, cols], got ",
+              w.defined() ? shape_str(w.shape()) : std::string("none"));
+    const int64_t r = w.size(0);
+    std::vector<double> off(static_cast<size_t>(r * r), 1.0);  // 1 - I
+    for (int64_t i = 0; i < r; ++i) off[static_cast<size_t>(i * r + i)] = 0.0;
+    const Tensor mask = Tensor::from_data({r, r}, off).to(w.dtype()).to(w.device());
+    const Tensor gram = ops::matmul(w, ops::transpose(w, 0, 1));  // [rows, rows]
+    const Tensor term = ops::sum(ops::square(gram * mask));
+    total = total.defined() ? total + term : term;
+  }
+  return total.defined() ? total : Tensor::scalar(0.0);
 }
 
 Tensor r1_penalty(const Critic& D, const Tensor& real) {

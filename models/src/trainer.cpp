@@ -258,7 +258,7 @@ void Trainer::g_step(StepStats& s) {
   const FreezeGuard freeze_d(system_->d_parameters(*G_, *D_), system_->g_parameters(*G_, *D_));
   const Tensor fake = for_d(state_->fake);  // with G's graph: augmentation is differentiable
   const Judgement jf = system_->judge(*D_, fake, state_->latent.y);
-  LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, fake, step_});
+  LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, fake, step_, *G_});
   s.loss_g = out.loss.item();
   check_finite("loss_g", s.loss_g);
   for (const auto& [name, v] : out.scalars) check_finite(name, v);

@@ -52,17 +52,24 @@ LossOut d_loss_of(GanSystem& sys, nn::Module& D, const Tensor& r, const Tensor& 
   return sys.d_loss({jr, jf, labels, latent, D, images, images, 0, gen});
 }
 
+// The G of GLossInput: the G losses tested here do not read G (BigGAN's
+// orthogonal term does: test_biggan.cpp).
+nn::Module& no_generator() {
+  static nn::Module g("NoGenerator");
+  return g;
+}
+
 LossOut g_loss_of(GanSystem& sys, nn::Module& D, const Tensor& f) {
   const Judgement jf{f, {}, {}}, jr{};
   const Latent latent;
   const Tensor images;
-  return sys.g_loss({jf, jr, latent, D, images, 0});
+  return sys.g_loss({jf, jr, latent, D, images, 0, no_generator()});
 }
 
 LossOut g_loss_of_with(GanSystem& sys, nn::Module& D, const Judgement& jf, const Latent& latent) {
   const Judgement jr{};
   const Tensor images;
-  return sys.g_loss({jf, jr, latent, D, images, 0});
+  return sys.g_loss({jf, jr, latent, D, images, 0, no_generator()});
 }
 
 double scalar(const LossOut& o, const std::string& name) {
@@ -393,7 +400,7 @@ TEST(Ssgan, RotationLossesMatchAHandComputation) {
   EXPECT_NEAR(d.loss.item(), non_saturating_d_loss(jr.adv, jf.adv).item() + ce_r, 1e-5);
   EXPECT_NEAR(scalar(d, "rotation_loss_real"), ce_r, 1e-5);
   EXPECT_NEAR(scalar(d, "rotation_acc_real"), acc_r, 1e-12);
-  const LossOut g = sys->g_loss({jf, jr, latent, *D, f, 0});
+  const LossOut g = sys->g_loss({jf, jr, latent, *D, f, 0, no_generator()});
   EXPECT_NEAR(g.loss.item(), non_saturating_g_loss(jf.adv).item() + 0.2 * ce_f, 1e-5);
   EXPECT_NEAR(scalar(g, "rotation_loss_fake"), ce_f, 1e-5);
 }

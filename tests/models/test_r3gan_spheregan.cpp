@@ -109,7 +109,8 @@ TEST(R3gan, DLossIsPairedLossPlusBothPenaltiesByFiniteDifferences) {
   EXPECT_GT(std::abs(r1 - r2), 1e-4);  // two different penalties, not one counted twice
   EXPECT_NEAR(out.loss.item(), rel + 1.5 * (r1 + r2), 2e-3 * (r1 + r2) + 1e-5);
   // G's loss pairs its fakes with the D step's reals.
-  const LossOut g = sys->g_loss({jf, jr, latent, *D, fake, 0});
+  auto G = sys->make_generator(init);
+  const LossOut g = sys->g_loss({jf, jr, latent, *D, fake, 0, *G});
   double lg = 0;
   for (size_t i = 0; i < 6; ++i) lg += softplus(dr[i] - df[i]) / 6;
   EXPECT_NEAR(g.loss.item(), lg, 1e-6);

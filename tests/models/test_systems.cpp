@@ -81,6 +81,18 @@ const std::vector<Row>& rows() {
          set_config_value(c, "features_d", "4");
          set_config_value(c, "sagan.attention_at", "14");
        }},
+      {"biggan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::hinge;
+         c.n_critic = 2;
+         // 28x28: 3 chunks of z (2 CBN stages + the first conv); attention after G's
+         // 2f x 14 x 14 stage and D's first (8 channels: C/8 = 1 key channel).
+         set_config_value(c, "z_dim", "9");
+         set_config_value(c, "features_g", "4");
+         set_config_value(c, "features_d", "4");
+         set_config_value(c, "biggan.shared_dim", "4");
+         set_config_value(c, "biggan.attention_at", "14");
+       }},
       {"sgan",
        [](TrainerConfig& c) {
          c.labels_per_class = 2;

@@ -36,7 +36,7 @@ TEST(ZooConfig, SystemTablesSetValidateAndName) {
   const std::string other = error_of([&] { set_config_value(c, "sgan.unsup_weight", "1"); });
   EXPECT_NE(other.find("table [sgan] is not this run's system ('acgan'"), std::string::npos) << other;
   const std::string unknown = error_of([&] { set_config_value(c, "system", "biggan-xl"); });
-  EXPECT_NE(unknown.find("unknown GAN system 'biggan-xl' (known systems: acgan, cgan, dcgan"), std::string::npos)
+  EXPECT_NE(unknown.find("unknown GAN system 'biggan-xl' (known systems: acgan, biggan, cgan, dcgan"), std::string::npos)
       << unknown;
   const std::string neither = error_of([&] { set_config_value(c, "lr_q", "1"); });
   EXPECT_NE(neither.find("unknown config key 'lr_q'"), std::string::npos) << neither;

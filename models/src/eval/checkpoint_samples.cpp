@@ -6,12 +6,13 @@
 
 #include "gan/autograd.h"
 #include "gan/models/trained.h"
+#include "gan/models/truncation.h"
 #include "gan/ops.h"
 
 namespace gan::models::eval {
 
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed, Device device,
-                                         int64_t klass) {
+                                         int64_t klass, double truncation) {
   GAN_CHECK(n >= 1, "sample_from_checkpoint: n must be >= 1, got ", n);
   const TrainedGenerator t = load_trained_generator(path, /*ema=*/true);
   t.G->to(device);
@@ -27,6 +28,7 @@ CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uin
       l.y = Tensor::from_data({b}, y);
     }
     if (l.y.defined()) labels.push_back(l.y);
+    truncate_noise(l.z, truncation, gen, "--truncation");
     l.z = l.z.to(device);
     if (l.y.defined()) l.y = l.y.to(device);
     if (l.c.defined()) l.c = l.c.to(device);

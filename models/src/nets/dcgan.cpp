@@ -114,7 +114,7 @@ DcganGenerator::DcganGenerator(const DcganOptions& o, Generator& gen) : Module("
     main->push_back(std::make_shared<nn::BatchNorm2d>(w[i]));
     main->push_back(std::make_shared<nn::ReLU>());
     if (side == o.attention_at)
-      main->push_back(std::make_shared<nn::SelfAttention2d>(w[i], gen, nn::AttentionVariant::sagan, DType::f32, o.g_spectral));
+      main->push_back(std::make_shared<nn::SelfAttention2d>(w[i], gen, o.attention_variant, DType::f32, o.g_spectral));
   }
   add_convt(w.back(), o.channels, 4, 2, 1, true);
   main->push_back(std::make_shared<nn::Tanh>());
@@ -151,7 +151,7 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o, Generator& gen)
   };
   auto add_attention = [&](int64_t channels, int64_t side) {
     if (side == o.attention_at)
-      main->push_back(std::make_shared<nn::SelfAttention2d>(channels, gen, nn::AttentionVariant::sagan, DType::f32, spectral));
+      main->push_back(std::make_shared<nn::SelfAttention2d>(channels, gen, o.attention_variant, DType::f32, spectral));
   };
   // First layer: no batch norm (the paper), so it keeps its bias.
   add_conv(o.channels, w[0], 4, 2, 1, true);

@@ -1,9 +1,10 @@
 // Projection discriminator cGAN (Miyato & Koyama 2018): D(x, y) = psi(phi(x)) +
 // <embed(y), pool(phi(x))>, the class entering D by an inner product with its
 // features instead of by concatenation; G with class-conditional batch norm
-// (cond_dcgan.h). phi is the D body ([N, w, k, k]); psi its last conv; pool
-// sums over positions, as the paper's global sum pooling. The class embedding
-// starts at zero, so D starts unconditional and learns the class term.
+// (cond_dcgan.h). D is nets::ProjectionDiscriminator (../nets/projection_d.h,
+// shared with BigGAN): phi is the D body ([N, w, k, k]); psi its last conv;
+// pool sums over positions, as the paper's global sum pooling. The class
+// embedding starts at zero, so D starts unconditional and learns the class term.
 // D's body is the DCGAN D with batch norm (`d_norm = "batch"`, the default)
 // or, as in the paper, spectrally normalized without batch norm (DcganNorm::spectral;
 // `d_norm = "spectral"`). Batch is the default because it measured better
@@ -15,37 +16,16 @@
 // a zero embedding on the batch-norm D: 29 %.)
 #include <memory>
 
+#include "../nets/projection_d.h"
 #include "../nets/system_nets.h"
 #include "gan/models/cond_dcgan.h"
 #include "gan/models/registry.h"
-#include "gan/nn/init.h"
-#include "gan/ops.h"
 
 namespace gan::models {
 
 namespace {
 
-// x [N, C, S, S], y [N] i64 -> [N].
-class ProjectionDiscriminator : public nn::Module {
- public:
-  ProjectionDiscriminator(const DcganOptions& o, int64_t num_classes, Generator& gen)
-      : Module("ProjectionDiscriminator"), body(std::make_shared<DcganDiscriminator>(o, gen)) {
-    register_module("body", body);
-    const int64_t w = dcgan_widths(o.image_size, o.features_d).front();  // channels of phi(x)
-    embed = std::make_shared<nn::Embedding>(num_classes, w, gen);
-    nn::init::zeros_(embed->weight);
-    register_module("embed", embed);
-  }
-  Tensor forward(const Tensor& x, const Tensor& y) {
-    const Tensor h = body->features(x);                       // [N, w, k, k]
-    const Tensor pooled = ops::sum(h, {2, 3});                // [N, w]
-    const Tensor proj = ops::sum((*embed)(y) * pooled, {1});  // [N]
-    return body->head(h) + proj;
-  }
-
-  std::shared_ptr<DcganDiscriminator> body;
-  std::shared_ptr<nn::Embedding> embed;
-};
+using nets::ProjectionDiscriminator;
 
 class Projection : public GanSystem {
  public:

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "gan/nn/layers.h"
+#include "gan/nn/self_attention.h"
 #include "gan/random.h"
 
 namespace gan::models {
@@ -56,6 +57,7 @@ struct DcganOptions {
                                    // (this group size) before its last conv
   bool g_spectral = false;   // every conv of G wrapped in nn::SpectralNorm, batch norm kept (SAGAN)
   int64_t attention_at = 0;  // side of the hidden stage followed by self-attention in G and D; 0 = none
+  nn::AttentionVariant attention_variant = nn::AttentionVariant::sagan;  // BigGAN's D: biggan (C/2 values, W_o)
 };
 
 // Throws gan::Error naming the field if an option is out of range.

@@ -85,6 +85,7 @@ struct GLossInput {
   nn::Module& D;
   const Tensor& fake_images;  // with G's graph
   int64_t step;
+  nn::Module& G;              // the G being trained (a regularizer of G's weights: BigGAN's orthogonal one)
 };
 
 // A loss and the named scalars to log with it (metrics.jsonl: "<name>").

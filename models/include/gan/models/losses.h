@@ -73,6 +73,17 @@ Tensor gradient_penalty(nn::Module& D, const Tensor& real, const Tensor& fake, G
 Tensor r1_penalty(const Critic& D, const Tensor& real);
 Tensor r1_penalty(nn::Module& D, const Tensor& real);
 
+// BigGAN's orthogonal regularization (Brock et al. 2019, §3.1), the
+// off-diagonal form: sum over the matrices W [rows, cols] (a conv weight
+// flattened to [out, in * kh * kw]) of ||W W^T (.) (1 - I)||_F^2 — the filters
+// (rows) pushed towards mutual orthogonality, their norms left free. Callers
+// scale it by beta (the paper's 1e-4). With graph, any dtype and device; an
+// empty list gives 0 (f32, CPU).
+// BigGAN-PyTorch's utils.ortho applies 2 (W W^T (.) (1 - I)) W directly as the
+// gradient, half the gradient of this loss (4 (W W^T (.) (1 - I)) W): there
+// beta = 1e-4 acts as 5e-5 would here.
+Tensor orthogonal_penalty(const std::vector<Tensor>& matrices);
+
 // The relativistic pairing GAN loss (RpGAN: Jolicoeur-Martineau 2019; R3GAN,
 // Huang et al. 2024) with f = softplus, real and fake logits paired by row:
 //   L_D = mean softplus(D(fake_i) - D(real_i))      L_G = mean softplus(D(real_i) - D(fake_i))

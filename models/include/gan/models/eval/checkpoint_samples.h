@@ -17,7 +17,9 @@ struct CheckpointSamples {
 // n samples from latents drawn by a Generator seeded `seed` (batches of 500
 // under no_grad). A conditional system's samples are balanced over its
 // classes (sample i requests class i mod K), or all of class `klass` >= 0.
+// truncation > 0: the truncation trick on each batch's z (truncate_noise,
+// truncation.h, redraws from the same Generator); 0: the full normal.
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
-                                         Device device = Device::cpu(), int64_t klass = -1);
+                                         Device device = Device::cpu(), int64_t klass = -1, double truncation = 0);
 
 }  // namespace gan::models::eval

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# BigGAN's truncation claim (#13; Brock et al. 2019 §3.1): sampling z from a
+# normal truncated to [-t, t] trades variety for fidelity — as t falls,
+# precision and density (fidelity) rise, recall and coverage (variety) fall.
+# Trains configs/biggan-fmnist32.toml for `steps` steps (resumes a finished or
+# interrupted run in out_dir), then evaluates its EMA G with `gan eval --n N
+# --truncation t` for t = 0 (none), 2, 1, 0.5, 0.25 (the same seed: entries of
+# z inside [-t, t] are the same at every t), and draws a truncation strip:
+# one PNG per t, strip_t<t>.png, a row per class (10 rows) x 8 samples, seed 1.
+#   scripts/claims/biggan_truncation.sh [out_dir] [steps] [n]   (default runs/claims/biggan, 1800, 5000)
+# Prints a table (also $out_dir/summary.txt): per t, precision, density,
+# recall, coverage, FCD, requested-class accuracy (the pinned classifier's
+# agreement with the class G was asked for).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-runs/claims/biggan}"; steps="${2:-1800}"; n="${3:-5000}"
+gan=build/cpu/cli/gan
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+"$gan" train --config configs/biggan-fmnist32.toml --set steps="$steps" --set out_dir="$out" \
+  --set eval_every=0 --set log_every=50 --resume auto -q
+ck="$out/checkpoint.safetensors"
+ts=(0 2 1 0.5 0.25)
+for t in "${ts[@]}"; do
+  "$gan" eval --checkpoint "$ck" --n "$n" --truncation "$t" --json "$out/eval_t$t.json" > "$out/eval_t$t.txt"
+  "$gan" sample --checkpoint "$ck" --truncation "$t" --seed 1 --n 80 --nrow 8 --out "$out/strip_t$t.png" > /dev/null
+done
+python3 - "$out" "$steps" "$n" "${ts[@]}" <<'PY' | tee "$out/summary.txt"
+import json, sys
+out, steps, n, ts = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+print(f"biggan-fmnist32, {steps} steps, EMA G; gan eval --n {n} per threshold (t = 0: no truncation)")
+print(f"{'t':>5} {'precision':>9} {'density':>8} {'recall':>7} {'coverage':>8} {'FCD':>8} {'class acc':>9}")
+for t in ts:
+    r = json.load(open(f"{out}/eval_t{t}.json"))[0]
+    print(f"{t:>5} {r['precision']:9.4f} {r['density']:8.4f} {r['recall']:7.4f} {r['coverage']:8.4f} "
+          f"{r['frechet_classifier_distance']:8.3f} {r['requested_class_accuracy']:9.4f}")
+PY
