@@ -20,7 +20,7 @@ struct PointGradients {
   std::vector<double> norms, adv;
 };
 
-PointGradients g_loss_gradients(GanSystem& system, nn::Module& D, const Tensor& x, const Tensor& real) {
+PointGradients g_loss_gradients(GanSystem& system, nn::Module& G, nn::Module& D, const Tensor& x, const Tensor& real) {
   autograd::EnableGradGuard eg(true);
   const Device dev = D.parameters().front().device();
   const int64_t n = x.size(0), r = real.size(0);
@@ -34,7 +34,7 @@ PointGradients g_loss_gradients(GanSystem& system, nn::Module& D, const Tensor& 
   Judgement jr = system.judge(D, partners, none);
   jr.adv = jr.adv.detach();
   const Latent latent;
-  const LossOut out = system.g_loss({jf, jr, latent, D, xi, 0});
+  const LossOut out = system.g_loss({jf, jr, latent, D, xi, 0, G});
   const Tensor g = autograd::grad({ops::mul(out.loss, static_cast<double>(n))}, {xi})[0];
   const std::vector<double> sq = ops::sum(ops::square(g.detach().flatten(1)), {1}).to(Device::cpu()).to_double_vector();
   PointGradients p;
@@ -50,7 +50,7 @@ double real_side_threshold(LossKind k) { return k == LossKind::least_squares ? 0
 
 }  // namespace
 
-FarGradient far_gradient(GanSystem& system, nn::Module& D, const Tensor& samples, const Tensor& real,
+FarGradient far_gradient(GanSystem& system, nn::Module& G, nn::Module& D, const Tensor& samples, const Tensor& real,
                          const eval::GaussianMixture2d& mixture, int64_t side) {
   GAN_CHECK(side >= 2, "far_gradient: side must be >= 2, got ", side);
   GAN_CHECK(samples.dim() == 2 && samples.size(1) == 2 && real.dim() == 2 && real.size(1) == 2 && real.size(0) >= 1,
@@ -76,7 +76,7 @@ FarGradient far_gradient(GanSystem& system, nn::Module& D, const Tensor& samples
   FarGradient f;
   f.far_points = static_cast<int64_t>(probe.size() / 2);
   if (f.far_points > 0) {
-    const PointGradients p = g_loss_gradients(system, D, Tensor::from_data({f.far_points, 2}, probe), real);
+    const PointGradients p = g_loss_gradients(system, G, D, Tensor::from_data({f.far_points, 2}, probe), real);
     const double t = real_side_threshold(system.setup().loss);
     std::vector<double> fooling;
     for (size_t i = 0; i < p.norms.size(); ++i)
@@ -85,7 +85,7 @@ FarGradient far_gradient(GanSystem& system, nn::Module& D, const Tensor& samples
     f.fooling_grad_median = median(fooling);
     f.far_grad_median = median(p.norms);
   }
-  f.sample_grad_median = median(g_loss_gradients(system, D, samples, real).norms);
+  f.sample_grad_median = median(g_loss_gradients(system, G, D, samples, real).norms);
   return f;
 }
 

@@ -5,6 +5,7 @@
 // > 1/2 for least squares). Per point, |dl/dx| = 1, so the G loss's gradient
 // norm is its slope in l:
 //   non-saturating softplus(-l): sigmoid(-l)     least squares (l - 1)^2 / 2: |l - 1|
+// (The ring system's g_loss does not read GLossInput::G, so D stands in for it.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -47,7 +48,7 @@ TEST(FarGradient, NonSaturatingMatchesItsSlopeAtEachProbePoint) {
   auto sys = ring_system(LossKind::non_saturating);
   const auto d = linear_d();
   const Tensor samples = Tensor::from_data({1, 2}, std::vector<float>{0.0f, 0.0f});  // l = -1
-  const FarGradient f = far_gradient(*sys, *d, samples, samples, one_mode, 3);
+  const FarGradient f = far_gradient(*sys, *d, *d, samples, samples, one_mode, 3);
   EXPECT_EQ(f.far_points, 8);
   EXPECT_DOUBLE_EQ(f.fooling_fraction, 3.0 / 8);
   EXPECT_NEAR(f.fooling_grad_median, sigmoid(-2), 1e-6);  // small: the fooling points hardly move
@@ -60,7 +61,7 @@ TEST(FarGradient, LeastSquaresKeepsAGradientBeyondTheRealLabel) {
   auto sys = ring_system(LossKind::least_squares);
   const auto d = linear_d();
   const Tensor samples = Tensor::from_data({1, 2}, std::vector<float>{0.0f, 0.0f});
-  const FarGradient f = far_gradient(*sys, *d, samples, samples, one_mode, 3);
+  const FarGradient f = far_gradient(*sys, *d, *d, samples, samples, one_mode, 3);
   EXPECT_EQ(f.far_points, 8);
   EXPECT_DOUBLE_EQ(f.fooling_fraction, 3.0 / 8);  // D(x) = 2 > 1/2
   EXPECT_NEAR(f.fooling_grad_median, 1.0, 1e-6);  // |2 - 1|
@@ -92,7 +93,7 @@ TEST(FarGradient, RejectsPointsThatAreNotTwoDimensional) {
   auto sys = ring_system(LossKind::non_saturating);
   const auto d = linear_d();
   const Tensor bad = Tensor::zeros({4, 3});
-  const std::string e = testing::error_of([&] { far_gradient(*sys, *d, bad, bad, one_mode, 3); });
+  const std::string e = testing::error_of([&] { far_gradient(*sys, *d, *d, bad, bad, one_mode, 3); });
   EXPECT_NE(e.find("expected samples [M, 2]"), std::string::npos) << e;
 }
 

@@ -117,7 +117,7 @@ std::vector<std::pair<std::string, double>> PlainMlp2d::evaluate(nn::Module& G, 
   std::vector<std::pair<std::string, double>> out = {{"modes_covered", s.covered}, {"high_quality", s.high_quality}};
   // G's gradient far from the data (LSGAN's argument), where D judges single points.
   if (d_outputs_ == 1 && setup().pack == 1 && setup().minibatch_stddev == 0) {
-    const FarGradient f = far_gradient(*this, D, fake, eval_real_, mixture_.mixture);
+    const FarGradient f = far_gradient(*this, G, D, fake, eval_real_, mixture_.mixture);
     out.insert(out.end(), {{"far_fooling_fraction", f.fooling_fraction},
                            {"far_fooling_grad_median", f.fooling_grad_median},
                            {"far_grad_median", f.far_grad_median},

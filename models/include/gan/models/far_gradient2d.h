@@ -30,11 +30,12 @@ struct FarGradient {
   double sample_grad_median = 0;     // median at G's own samples, for scale
 };
 
+// G: the generator (GLossInput::G, for a system's regularizer of its weights);
 // samples: G's points [M, 2]; real: data points [R, 2] (R >= 1; cycled as the
 // real partners of the probe and sample points); both on any device. D judges
 // single points (no packing, no minibatch stddev: the caller checks). `side`
 // probe points per axis (side^2 in all).
-FarGradient far_gradient(GanSystem& system, nn::Module& D, const Tensor& samples, const Tensor& real,
+FarGradient far_gradient(GanSystem& system, nn::Module& G, nn::Module& D, const Tensor& samples, const Tensor& real,
                          const eval::GaussianMixture2d& mixture, int64_t side = 41);
 
 }  // namespace gan::models
