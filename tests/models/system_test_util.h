@@ -7,14 +7,23 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <string>
 #include <memory>
 #include <vector>
 
 #include "gan/error.h"
 #include "gan/models/data.h"
+#include "gan/nn/module.h"
 
 namespace gan::models::testing {
+
+// Module type name -> count, over a net's tree.
+inline std::map<std::string, int> type_counts(nn::Module& m) {
+  std::map<std::string, int> n;
+  for (const auto& [name, c] : m.named_modules()) ++n[c->type_name()];
+  return n;
+}
 
 // n smooth 28x28 images in (-1, 1), image i of class i % k (its pattern's
 // frequency depends on the class, so the classes are learnable).

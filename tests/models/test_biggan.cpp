@@ -37,11 +37,7 @@ SystemSetup biggan_setup() {
   return s;
 }
 
-std::map<std::string, int> type_counts(nn::Module& m) {
-  std::map<std::string, int> n;
-  for (const auto& [name, c] : m.named_modules()) ++n[c->type_name()];
-  return n;
-}
+using testing::type_counts;
 
 TEST(Biggan, SpectralNormEverywhereCbnInEveryStageAttentionAt16) {
   Generator gen(1);

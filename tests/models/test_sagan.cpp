@@ -30,12 +30,7 @@ SystemSetup sagan_setup() {
   return s;
 }
 
-// Module type name -> count, over a net's tree.
-std::map<std::string, int> type_counts(nn::Module& m) {
-  std::map<std::string, int> n;
-  for (const auto& [name, c] : m.named_modules()) ++n[c->type_name()];
-  return n;
-}
+using testing::type_counts;
 
 TEST(Sagan, AttentionAt16AndSpectralNormOnEveryConvOfBothNets) {
   Generator gen(1);
