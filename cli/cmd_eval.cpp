@@ -25,6 +25,7 @@ struct EvalArgs {
   int64_t n = 10000, kid_subsets = 100, latents = 0;
   uint64_t seed = 0;
   double truncation = 0;
+  int64_t standing_stats = 0;
   bool real_floor = false, calibrate = false;
 };
 
@@ -54,6 +55,8 @@ std::string fmt_threshold(double t) {
 
 void run_eval(const EvalArgs& a) {
   GAN_CHECK(a.truncation == 0 || !a.checkpoint.empty(), "eval: --truncation applies to a checkpoint's samples: give --checkpoint FILE");
+  GAN_CHECK(a.standing_stats == 0 || !a.checkpoint.empty(),
+            "eval: --standing-stats applies to a checkpoint's generator: give --checkpoint FILE");
   GAN_CHECK(!a.checkpoint.empty() || a.real_floor || a.calibrate,
             "eval: nothing to do: give --checkpoint FILE, --real-floor or --calibrate");
   GAN_CHECK(a.split == "t10k" || a.split == "train", "eval: --split must be t10k or train, got '", a.split, "'");
@@ -81,16 +84,21 @@ void run_eval(const EvalArgs& a) {
     rows.push_back(std::move(r));
   };
   if (!a.checkpoint.empty()) {
-    const std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
+    std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
+    if (a.standing_stats > 0) trunc += " standing stats " + std::to_string(a.standing_stats);
+    ev::SampleOptions so;
+    so.device = dev;
+    so.truncation = a.truncation;
+    so.standing_batches = a.standing_stats;
     if (a.latents > 0) {
       // A diversity-starved generator: only `latents` distinct z, each repeated (what a collapsed G emits).
-      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev, -1, a.truncation).images;
+      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, so).images;
       std::vector<int64_t> idx(static_cast<size_t>(a.n));
       for (int64_t i = 0; i < a.n; ++i) idx[static_cast<size_t>(i)] = i % a.latents;
       run(a.checkpoint + " (" + std::to_string(a.latents) + " latents" + trunc + ")",
           ops::index_select0(few, Tensor::from_data({a.n}, idx).to(few.device())));
     } else {
-      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev, -1, a.truncation);
+      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, so);
       run(a.checkpoint + (trunc.empty() ? "" : " (" + trunc.substr(1) + ")"), s.images, s.requested);
     }
   }
@@ -144,7 +152,7 @@ void add_eval_command(CLI::App& app) {
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --n 10000 --json metrics.json\n"
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --real-floor   # with the real-vs-real floor\n"
       "  gan eval --real-floor --calibrate --n 10000     # floor + corrupted reals (noise, blur)\n"
-      "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5\n"
+      "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5 --standing-stats 16\n"
       "Metrics are measured on the features of the pinned Fashion-MNIST classifier\n"
       "(models/weights/fmnist_classifier.safetensors); they are not Inception numbers.");
   auto a = std::make_shared<EvalArgs>();
@@ -162,6 +170,11 @@ void add_eval_command(CLI::App& app) {
                   "Truncation trick on the checkpoint's latents, as gan sample's: redraw entries with |z| > t, t >= "
                   "0.05 (0: off)")
       ->capture_default_str();
+  cmd->add_option("--standing-stats", a->standing_stats,
+                  "BigGAN's standing statistics: recompute G's batch-norm running statistics over N batches "
+                  "drawn as the samples are (same truncation) before sampling (0: the checkpoint's)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");

@@ -1,6 +1,7 @@
 // `gan sample` (checkpoint -> PNG grid or individual PNGs, with truncation; a
 // chosen class or one class per row for conditional systems) and `gan
 // interpolate` (latent walk between seeds -> PNG strip), for every system.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include "commands.h"
 #include "gan/autograd.h"
 #include "gan/io/png.h"
+#include "gan/models/standing_stats.h"
 #include "gan/models/trained.h"
 #include "gan/models/truncation.h"
 #include "gan/ops.h"
@@ -21,11 +23,16 @@ struct SampleArgs {
   int64_t n = 64, nrow = 0, klass = -1;
   uint64_t seed = 0;
   double truncation = 0;
+  int64_t standing_stats = 0;
   bool no_ema = false;
 };
 
 void run_sample(const SampleArgs& a) {
   const models::TrainedGenerator t = models::load_trained_generator(a.checkpoint, !a.no_ema);
+  // Its own stream (as gan eval's), so the grid's latents do not depend on it.
+  if (a.standing_stats > 0)
+    models::standing_stats(t, a.standing_stats, std::max<int64_t>(2, t.config.batch), a.seed + 1'000'003,
+                           a.truncation, Device::cpu());
   Generator gen(a.seed);
   // A conditional system (or InfoGAN's categorical code) without --class: one value per grid row.
   models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()
@@ -100,6 +107,7 @@ void add_sample_command(CLI::App& app) {
       "Examples:\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png --n 64\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --individual out/ --n 16 --truncation 1.0\n"
+      "  gan sample --checkpoint runs/biggan/checkpoint.safetensors --truncation 0.5 --standing-stats 16\n"
       "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16");
   auto a = std::make_shared<SampleArgs>();
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint written by gan train")->required()->check(CLI::ExistingFile);
@@ -112,6 +120,11 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--class", a->klass,
                   "Conditional systems: every sample of this class; InfoGAN: this value of the categorical code "
                   "(default: one per grid row)");
+  cmd->add_option("--standing-stats", a->standing_stats,
+                  "BigGAN's standing statistics: recompute G's batch-norm running statistics over N batches "
+                  "drawn as the samples are (same truncation) first (0: the checkpoint's)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
   cmd->callback([a] { run_sample(*a); });
 }

@@ -2,19 +2,25 @@
 // load_trained_generator.
 #include "gan/models/eval/checkpoint_samples.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gan/autograd.h"
+#include "gan/models/standing_stats.h"
 #include "gan/models/trained.h"
 #include "gan/models/truncation.h"
 #include "gan/ops.h"
 
 namespace gan::models::eval {
 
-CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed, Device device,
-                                         int64_t klass, double truncation) {
+CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
+                                         const SampleOptions& o) {
   GAN_CHECK(n >= 1, "sample_from_checkpoint: n must be >= 1, got ", n);
   const TrainedGenerator t = load_trained_generator(path, /*ema=*/true);
+  const Device device = o.device;
+  const int64_t klass = o.klass;
+  if (o.standing_batches > 0)
+    standing_stats(t, o.standing_batches, std::max<int64_t>(2, t.config.batch), seed + 1'000'003, o.truncation, device);
   t.G->to(device);
   NoGradGuard ng;
   Generator gen(seed);
@@ -28,7 +34,7 @@ CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uin
       l.y = Tensor::from_data({b}, y);
     }
     if (l.y.defined()) labels.push_back(l.y);
-    truncate_noise(l.z, truncation, gen, "--truncation");
+    truncate_noise(l.z, o.truncation, gen, "--truncation");
     l.z = l.z.to(device);
     if (l.y.defined()) l.y = l.y.to(device);
     if (l.c.defined()) l.c = l.c.to(device);

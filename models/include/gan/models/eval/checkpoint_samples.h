@@ -14,12 +14,21 @@ struct CheckpointSamples {
   Tensor requested;  // [n] i64: the class each sample was generated for (conditional systems), else undefined
 };
 
+// How the samples are drawn, beyond their number and seed.
+struct SampleOptions {
+  Device device = Device::cpu();
+  int64_t klass = -1;            // >= 0: every sample of that class
+  double truncation = 0;         // > 0: the truncation trick on z (truncation.h); 0: the full normal
+  int64_t standing_batches = 0;  // > 0: G's batch norms get standing statistics over this many
+                                 // training-size batches drawn the same way (standing_stats.h)
+};
+
 // n samples from latents drawn by a Generator seeded `seed` (batches of 500
 // under no_grad). A conditional system's samples are balanced over its
-// classes (sample i requests class i mod K), or all of class `klass` >= 0.
-// truncation > 0: the truncation trick on each batch's z (truncate_noise,
-// truncation.h, redraws from the same Generator); 0: the full normal.
+// classes (sample i requests class i mod K), or all of class o.klass.
+// Truncation redraws from the same Generator; standing statistics use their
+// own stream (seed + 1'000'003) so the samples' latents do not depend on it.
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
-                                         Device device = Device::cpu(), int64_t klass = -1, double truncation = 0);
+                                         const SampleOptions& o = {});
 
 }  // namespace gan::models::eval
