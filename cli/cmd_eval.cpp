@@ -172,7 +172,7 @@ void add_eval_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--standing-stats", a->standing_stats,
                   "BigGAN's standing statistics: recompute G's batch-norm running statistics over N batches "
-                  "drawn as the samples are (same truncation) before sampling (0: the checkpoint's)")
+                  "of the training noise (the full normal, whatever --truncation) before sampling (0: the checkpoint's)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");

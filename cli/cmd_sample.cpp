@@ -32,7 +32,7 @@ void run_sample(const SampleArgs& a) {
   // Its own stream (as gan eval's), so the grid's latents do not depend on it.
   if (a.standing_stats > 0)
     models::standing_stats(t, a.standing_stats, std::max<int64_t>(2, t.config.batch), a.seed + 1'000'003,
-                           a.truncation, Device::cpu());
+                           /*truncation=*/0, Device::cpu());
   Generator gen(a.seed);
   // A conditional system (or InfoGAN's categorical code) without --class: one value per grid row.
   models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()
@@ -122,7 +122,7 @@ void add_sample_command(CLI::App& app) {
                   "(default: one per grid row)");
   cmd->add_option("--standing-stats", a->standing_stats,
                   "BigGAN's standing statistics: recompute G's batch-norm running statistics over N batches "
-                  "drawn as the samples are (same truncation) first (0: the checkpoint's)")
+                  "of the training noise (the full normal, whatever --truncation) first (0: the checkpoint's)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");

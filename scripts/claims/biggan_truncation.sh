@@ -7,8 +7,9 @@
 # --truncation t` for t = 0 (none), 2, 1, 0.5, 0.25 (the same seed: entries of
 # z inside [-t, t] are the same at every t), and draws a truncation strip:
 # one PNG per t, strip_t<t>.png, a row per class (10 rows) x 8 samples, seed 1.
-# STANDING=K (default 0): BigGAN's standing statistics over K batches before
-# each evaluation and strip (`--standing-stats K`, standing_stats.h); outputs
+# STANDING=K (default 0): BigGAN's standing statistics over K batches of the
+# full normal before each evaluation and strip (`--standing-stats K`,
+# standing_stats.h), so the EMA G's batch norms fit its own weights; outputs
 # then end in _ss<K> (eval_t<t>_ss<K>.json, strip_t<t>_ss<K>.png, summary_ss<K>.txt).
 #   scripts/claims/biggan_truncation.sh [out_dir] [steps] [n]   (default runs/claims/biggan, 1800, 5000)
 # Prints a table (also $out_dir/summary.txt): per t, precision, density,

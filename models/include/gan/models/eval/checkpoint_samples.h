@@ -20,7 +20,7 @@ struct SampleOptions {
   int64_t klass = -1;            // >= 0: every sample of that class
   double truncation = 0;         // > 0: the truncation trick on z (truncation.h); 0: the full normal
   int64_t standing_batches = 0;  // > 0: G's batch norms get standing statistics over this many
-                                 // training-size batches drawn the same way (standing_stats.h)
+                                 // training-size batches of the full normal (standing_stats.h)
 };
 
 // n samples from latents drawn by a Generator seeded `seed` (batches of 500
