@@ -107,6 +107,11 @@ TEST(ProganNets, ResolutionsWidthsAndNoBatchNorm) {
   EXPECT_EQ(D.from_rgb[2]->weight.shape(), (Shape{4, 2, 1, 1}));  // pack * C input channels
   EXPECT_EQ(D.head->conv->weight.shape(), (Shape{16, 17, 3, 3}));  // + the stddev channel
   EXPECT_EQ(D.head->conv4->weight.shape(), (Shape{16, 16, 4, 4}));
+  // minibatch_stddev = 0 (the ablation): no stddev layer, no extra channel.
+  s.minibatch_stddev = 0;
+  ProganDiscriminator plain(s, gen);
+  EXPECT_EQ(type_counts(plain)["MinibatchStdDev"], 0);
+  EXPECT_EQ(plain.head->conv->weight.shape(), (Shape{16, 16, 3, 3}));
 }
 
 // Equalized learning rate: every weight is stored N(0, 1) (the He scale is

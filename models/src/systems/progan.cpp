@@ -39,7 +39,21 @@
 // 4 in its code, the whole batch in its text) and pack (D's from_rgb layers
 // take pack * C channels) are honoured: supports_d_remedies().
 //
-// Napkin FLOPs and the measured cost: configs/progan-fmnist32.toml.
+// Napkin FLOPs of configs/progan-fmnist32.toml (batch 64, z 128, widths 128,
+// 128, 64, 32 at 4, 8, 16, 32; FLOPs = 2 x multiply-adds, forward, per image):
+//   G at 32x32: dense 0.5 M; 4x4 conv 4.7 M; 8x8 two convs 37.7 M; 16x16 56.6 M;
+//     32x32 56.6 M; to_rgb 0.07 M                                    ~ 156 M
+//   D at 32x32 (mirror): from_rgb 0.07 M; blocks 32, 16, 8: 56.6 + 56.6 +
+//     37.7 M; head (3x3 with the stddev channel, 4x4, dense) 5.3 M     ~ 156 M
+//   one step per image: G forward 1x, D forward + backward on a real and a
+//   fake 2 x 3x, the penalty (forward, input gradient, and the backward of
+//   both) ~ 4x D, the G step (D forward + input gradient 2x, G backward 2x)
+//   ~ 17 forward passes ~ 2.66 GFLOP, so ~ 170 GFLOP per step at 32x32
+//   (16x16: ~ 108, 8x8: ~ 47, 4x4: ~ 6 GFLOP per step).
+// Measured (OMP_NUM_THREADS=1, batch 64, 4-10 steps per stage, while two other
+// training runs and a build shared the machine's 2 cores, so +- 30 %):
+//   4x4 0.13-0.19 s, 8x8 ~ 1.0 s, 16x16 ~ 2.0 s, 32x32 3.6-6.0 s per step
+//   (~ 30-45 GFLOP/s at 32x32).
 #include <memory>
 #include <string>
 
