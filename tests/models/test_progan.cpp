@@ -3,7 +3,8 @@
 // computation from the nets' own layers, what crosses the Trainer (reals and
 // samples at the full size, pooled back exactly), the equalized weights'
 // storage, exact resume in the middle of a fade-in (the logged alpha included),
-// PacGAN packing with the minibatch-stddev head, and the config errors.
+// a checkpoint sampled at its step's stage, PacGAN packing with the
+// minibatch-stddev head, and the config errors.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "gan/checkpoint.h"
 #include "gan/models/progan_nets.h"
 #include "gan/models/registry.h"
+#include "gan/models/trained.h"
 #include "gan/models/trainer.h"
 #include "gan/ops.h"
 #include "system_test_util.h"
@@ -299,6 +301,27 @@ TEST(ProganSystem, ResumingInTheMiddleOfAFadeInIsExact) {
     EXPECT_EQ(fa.tensors[i].second.to_double_vector(), fb.tensors[i].second.to_double_vector()) << fa.tensors[i].first;
   fs::remove_all(ca.out_dir);
   fs::remove_all(cb.out_dir);
+}
+
+// A checkpoint written in a fade-in samples at its step's stage and alpha: 4
+// steps (the last at 8x8, alpha 0.25), then load_trained_generator's G draws
+// what the Trainer's sampling G draws (at step 4 alpha would be 0.5, at stage
+// 0 the 4x4 image).
+TEST(ProganSystem, ACheckpointSamplesAtItsStepsStage) {
+  TrainerConfig c = tiny_run("sample");
+  c.steps = 4;
+  Trainer t(c, testing::labelled_images(40, 10, 16));
+  t.train();
+  const TrainedGenerator g = load_trained_generator(t.checkpoint_path());
+  EXPECT_EQ(g.step, 4);
+  NoGradGuard ng;
+  const Tensor want = t.system().generate(t.sampling_generator(), t.fixed_latent());
+  EXPECT_EQ(g.generate(t.fixed_latent()).to_double_vector(), want.to_double_vector());
+  const Tensor z = t.fixed_latent().z;
+  auto& G = dynamic_cast<ProganGenerator&>(t.sampling_generator());
+  EXPECT_GT(max_abs_diff(want, ops::upsample_nearest2d(G.forward(z, 1, 0.5), 16, 16)), 1e-4);
+  EXPECT_GT(max_abs_diff(want, ops::upsample_nearest2d(G.forward(z, 0, 1.0), 16, 16)), 1e-4);
+  fs::remove_all(c.out_dir);
 }
 
 // PacGAN packing works with ProGAN's D: from_rgb takes pack * C channels and
