@@ -46,14 +46,14 @@
 //   D at 32x32 (mirror): from_rgb 0.07 M; blocks 32, 16, 8: 56.6 + 56.6 +
 //     37.7 M; head (3x3 with the stddev channel, 4x4, dense) 5.3 M     ~ 156 M
 //   one step per image: G forward 1x, D forward + backward on a real and a
-//   fake 2 x 3x, the penalty (forward, input gradient, and the backward of
-//   both) ~ 4x D, the G step (D forward + input gradient 2x, G backward 2x)
-//   ~ 17 forward passes ~ 2.66 GFLOP, so ~ 170 GFLOP per step at 32x32
+//   fake 2 x 3x, the penalty (forward, input gradient, and the backward
+//   through both) ~ 6x D, the G step (D forward + input gradient 2x, G
+//   backward 2x): ~ 17 forward passes ~ 2.66 GFLOP, so ~ 170 GFLOP per step at 32x32
 //   (16x16: ~ 108, 8x8: ~ 47, 4x4: ~ 6 GFLOP per step).
-// Measured (OMP_NUM_THREADS=1, batch 64, 4-10 steps per stage, while two other
+// Measured (OMP_NUM_THREADS=1, batch 64, 2-6 steps per stage in two runs, while two other
 // training runs and a build shared the machine's 2 cores, so +- 30 %):
-//   4x4 0.13-0.19 s, 8x8 ~ 1.0 s, 16x16 ~ 2.0 s, 32x32 3.6-6.0 s per step
-//   (~ 30-45 GFLOP/s at 32x32).
+//   4x4 0.13-0.19 s, 8x8 ~ 1.0 s, 16x16 ~ 2.0 s, 32x32 3.6-6.5 s per step
+//   (~ 26-47 GFLOP/s at 32x32).
 #include <memory>
 #include <string>
 

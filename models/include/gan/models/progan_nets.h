@@ -9,7 +9,10 @@
 // 1/sqrt(fan_in) at run time), biases start at 0. The paper's He gain sqrt(2)
 // is applied as a factor sqrt(2) after every leaky ReLU (slope 0.2), as
 // StyleGAN2's bias_act does: the same as gain sqrt(2) on the next layer's
-// weights (in G the pixel norm that follows makes it moot).
+// weights (in G the pixel norm that follows makes it moot). Two layers differ
+// from the paper's official code by that factor: D's from_rgb (gain 1 here,
+// sqrt(2) there) and D's last dense layer (sqrt(2) here, 1 there); the
+// gradient penalty fixes D's output scale either way.
 //
 // G  z [N, z_dim] -> pixel norm -> dense z_dim -> w_0 * 4 * 4 -> [N, w_0, 4, 4] -> act, PN
 //        -> block_0: conv3x3 w_0 -> w_0, act, PN                          h_0 [N, w_0, 4, 4]
