@@ -7,6 +7,7 @@
 //             loader.{epoch,index,rng}, run_seconds, and with augmentation
 //             augment.{p,rt,sign_sum,sign_count,steps} (ADA's controller)
 // written atomically (temp file + rename), so a crash never leaves half a file.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -200,6 +201,9 @@ TrainedGenerator load_trained_generator(const std::string& path, bool ema) {
   t.num_classes = meta_int_or(f.metadata, "num_classes", 0);
   t.step = meta_int(f.metadata, "step");
   t.system = make_system(t.config, t.num_classes);
+  // The system as the Trainer left it: its last on_step was for the step
+  // before the checkpoint's (a growing G's stage, ProGAN's fade-in).
+  t.system->on_step(std::max<int64_t>(t.step - 1, 0));
   Generator gen(t.config.seed);
   t.G = t.system->make_generator(gen);
   const bool has_ema = !strip_prefix("G_ema.", f.tensors).empty();

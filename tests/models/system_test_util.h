@@ -25,20 +25,20 @@ inline std::map<std::string, int> type_counts(nn::Module& m) {
   return n;
 }
 
-// n smooth 28x28 images in (-1, 1), image i of class i % k (its pattern's
-// frequency depends on the class, so the classes are learnable).
-inline std::shared_ptr<const Dataset> labelled_images(int64_t n, int64_t k = 10) {
+// n smooth size x size images in (-1, 1), image i of class i % k (its
+// pattern's frequency depends on the class, so the classes are learnable).
+inline std::shared_ptr<const Dataset> labelled_images(int64_t n, int64_t k = 10, int64_t size = 28) {
   auto d = std::make_shared<Dataset>();
-  std::vector<float> px(static_cast<size_t>(n * 28 * 28));
+  std::vector<float> px(static_cast<size_t>(n * size * size));
   std::vector<int64_t> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     y[static_cast<size_t>(i)] = i % k;
-    for (int64_t r = 0; r < 28; ++r)
-      for (int64_t c = 0; c < 28; ++c)
-        px[static_cast<size_t>((i * 28 + r) * 28 + c)] =
+    for (int64_t r = 0; r < size; ++r)
+      for (int64_t c = 0; c < size; ++c)
+        px[static_cast<size_t>((i * size + r) * size + c)] =
             static_cast<float>(std::sin(0.2 * c * (1 + i % k) + 0.3 * r + 0.1 * (i / k)) * 0.9);
   }
-  d->images = Tensor::from_data({n, 1, 28, 28}, px);
+  d->images = Tensor::from_data({n, 1, size, size}, px);
   d->labels = Tensor::from_data({n}, y);
   d->num_classes = k;
   d->source = "synthetic";

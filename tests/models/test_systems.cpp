@@ -93,6 +93,17 @@ const std::vector<Row>& rows() {
          set_config_value(c, "biggan.shared_dim", "4");
          set_config_value(c, "biggan.attention_at", "14");
        }},
+      {"progan",
+       [](TrainerConfig& c) {
+         c.loss = LossKind::wasserstein;
+         // 16x16: stages 4, 8, 16 (widths 8, 4, 2); stable 1, fade 2: step 0 is 4x4, steps 1 and 2
+         // the 8x8 fade (alpha 0, 0.5: the resume at step 2 lands in it), step 3 8x8.
+         c.image_size = 16;
+         c.minibatch_stddev = 4;
+         set_config_value(c, "progan.stable_steps", "1");
+         set_config_value(c, "progan.fade_steps", "2");
+       },
+       [](int64_t n) { return testing::labelled_images(n, 10, 16); }, false},
       {"sgan",
        [](TrainerConfig& c) {
          c.labels_per_class = 2;

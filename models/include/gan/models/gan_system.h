@@ -140,7 +140,10 @@ class GanSystem {
   virtual void after_d_step(nn::Module& /*D*/) {}
   // Real batch -> what D sees (ProGAN's current resolution).
   virtual Tensor prepare_real(const Tensor& x) { return x; }
-  // Before each G step's D steps (ProGAN's fade-in schedule).
+  // Before each G step's D steps (ProGAN's fade-in schedule); also once when a
+  // checkpoint's G is loaded for sampling, with the step the Trainer last
+  // passed (trained.h), so a system whose G changes with the step samples as
+  // it trained.
   virtual void on_step(int64_t /*step*/) {}
   // Samples of G [N, C, S, S] -> the picture of a sample grid (default: an
   // image grid, nrow per row, 0 = square; 2-D points: a scatter plot).
