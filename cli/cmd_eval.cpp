@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_file.h"
 #include "gan/checkpoint.h"
 #include "gan/io/atomic_file.h"
 #include "gan/models/eval/checkpoint_samples.h"
@@ -26,6 +27,7 @@ struct EvalArgs {
   uint64_t seed = 0;
   double truncation = 0;
   bool real_floor = false, calibrate = false;
+  std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
 struct Row {
@@ -81,16 +83,18 @@ void run_eval(const EvalArgs& a) {
     rows.push_back(std::move(r));
   };
   if (!a.checkpoint.empty()) {
-    const std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
+    std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
+    for (const std::string& s : a.sets) trunc += " " + s;  // the row's name says what was overridden
+    const auto edit = [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); };
     if (a.latents > 0) {
       // A diversity-starved generator: only `latents` distinct z, each repeated (what a collapsed G emits).
-      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev, -1, a.truncation).images;
+      const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, dev, -1, a.truncation, edit).images;
       std::vector<int64_t> idx(static_cast<size_t>(a.n));
       for (int64_t i = 0; i < a.n; ++i) idx[static_cast<size_t>(i)] = i % a.latents;
       run(a.checkpoint + " (" + std::to_string(a.latents) + " latents" + trunc + ")",
           ops::index_select0(few, Tensor::from_data({a.n}, idx).to(few.device())));
     } else {
-      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev, -1, a.truncation);
+      const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, dev, -1, a.truncation, edit);
       run(a.checkpoint + (trunc.empty() ? "" : " (" + trunc.substr(1) + ")"), s.images, s.requested);
     }
   }
@@ -145,6 +149,7 @@ void add_eval_command(CLI::App& app) {
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --real-floor   # with the real-vs-real floor\n"
       "  gan eval --real-floor --calibrate --n 10000     # floor + corrupted reals (noise, blur)\n"
       "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5\n"
+      "  gan eval --checkpoint runs/stylegan/checkpoint.safetensors --n 5000 --set stylegan.truncation_psi=0.7\n"
       "Metrics are measured on the features of the pinned Fashion-MNIST classifier\n"
       "(models/weights/fmnist_classifier.safetensors); they are not Inception numbers.");
   auto a = std::make_shared<EvalArgs>();
@@ -162,6 +167,9 @@ void add_eval_command(CLI::App& app) {
                   "Truncation trick on the checkpoint's latents, as gan sample's: redraw entries with |z| > t, t >= "
                   "0.05 (0: off)")
       ->capture_default_str();
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable; "
+                  "evaluation-time keys such as stylegan.truncation_psi=0.7)");
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "config_file.h"
 #include "gan/autograd.h"
 #include "gan/io/png.h"
 #include "gan/models/trained.h"
@@ -22,10 +23,12 @@ struct SampleArgs {
   uint64_t seed = 0;
   double truncation = 0;
   bool no_ema = false;
+  std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
 void run_sample(const SampleArgs& a) {
-  const models::TrainedGenerator t = models::load_trained_generator(a.checkpoint, !a.no_ema);
+  const models::TrainedGenerator t = models::load_trained_generator(
+      a.checkpoint, !a.no_ema, [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); });
   Generator gen(a.seed);
   // A conditional system (or InfoGAN's categorical code) without --class: one value per grid row.
   models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()
@@ -100,7 +103,8 @@ void add_sample_command(CLI::App& app) {
       "Examples:\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png --n 64\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --individual out/ --n 16 --truncation 1.0\n"
-      "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16");
+      "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16\n"
+      "  gan sample --checkpoint runs/stylegan/checkpoint.safetensors --set stylegan.truncation_psi=0.7");
   auto a = std::make_shared<SampleArgs>();
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint written by gan train")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--out", a->out, "PNG grid to write")->capture_default_str();
@@ -113,6 +117,9 @@ void add_sample_command(CLI::App& app) {
                   "Conditional systems: every sample of this class; InfoGAN: this value of the categorical code "
                   "(default: one per grid row)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable; "
+                  "evaluation-time keys such as stylegan.truncation_psi=0.7)");
   cmd->callback([a] { run_sample(*a); });
 }
 

@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 #include <map>
 #include <string>
 
@@ -16,6 +18,7 @@
 #include "gan/models/stylegan_measures.h"
 #include "gan/models/stylegan_nets.h"
 #include "gan/models/trained.h"
+#include "gan/models/trainer.h"
 #include "gan/ops.h"
 #include "system_test_util.h"
 
@@ -328,6 +331,42 @@ TEST(Stylegan, ConfigErrorsNameTheTableAndKey) {
   SystemSetup s = stylegan_setup();
   s.loss = LossKind::hinge;
   EXPECT_NE(testing::error_of([&] { make_system("stylegan", s); }).find("non-saturating"), std::string::npos);
+}
+
+// truncation_psi is a key of the run's table, so a checkpoint is sampled at
+// another psi by editing its config on load (`gan sample --set`); a key that
+// reshapes the nets fails when the weights load.
+TEST(Stylegan, CheckpointSampledAtAnotherPsiByEditingItsConfig) {
+  TrainerConfig c;
+  set_config_value(c, "system", "stylegan");
+  set_config_value(c, "z_dim", "8");
+  set_config_value(c, "features_g", "2");
+  set_config_value(c, "features_d", "2");
+  c.dataset = "synthetic";
+  c.batch = 8;
+  c.steps = 2;
+  c.sample_count = 4;
+  c.sample_every = c.eval_every = 0;
+  c.out_dir = ::testing::TempDir() + "/gan_stylegan_psi_" + std::to_string(::getpid());
+  { Trainer t(c, testing::labelled_images(16)); t.train(); }
+  const std::string path = c.out_dir + "/checkpoint.safetensors";
+  const TrainedGenerator t = load_trained_generator(path, true, [](TrainerConfig& k) {
+    set_config_value(k, "stylegan.truncation_psi", "0");
+  });
+  EXPECT_EQ(t.config.system_options.number("truncation_psi"), 0.0);
+  Generator gen(9);
+  Latent l = t.sample_latent(3, gen);
+  StyleganCodes codes = unpack_stylegan_codes(l.c, 28, 8);
+  codes.noise = ops::expand(codes.noise.narrow0(0, 1), codes.noise.shape()).clone();  // one noise map for all
+  l.c = pack_stylegan_codes(codes);
+  const std::vector<double> v = values(t.generate(l));
+  const size_t per = 28 * 28;
+  for (size_t i = 1; i < 3; ++i)
+    for (size_t k = 0; k < per; ++k) ASSERT_NEAR(v[i * per + k], v[k], 1e-5 * std::max(1.0, std::abs(v[k])));
+  EXPECT_NE(values(load_trained_generator(path).generate(l)), v) << "psi 1 as saved";
+  EXPECT_THROW(load_trained_generator(path, true, [](TrainerConfig& k) { set_config_value(k, "features_g", "3"); }),
+               Error);
+  std::filesystem::remove_all(c.out_dir);
 }
 
 // Draws the style-mixing figure of a trained checkpoint (not a check: run it

@@ -12,9 +12,10 @@
 namespace gan::models::eval {
 
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed, Device device,
-                                         int64_t klass, double truncation) {
+                                         int64_t klass, double truncation,
+                                         const std::function<void(TrainerConfig&)>& edit) {
   GAN_CHECK(n >= 1, "sample_from_checkpoint: n must be >= 1, got ", n);
-  const TrainedGenerator t = load_trained_generator(path, /*ema=*/true);
+  const TrainedGenerator t = load_trained_generator(path, /*ema=*/true, edit);
   t.G->to(device);
   NoGradGuard ng;
   Generator gen(seed);

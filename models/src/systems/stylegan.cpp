@@ -63,20 +63,22 @@
 // (GAN_STYLEGAN_CHECKPOINT=ckpt GAN_STYLEGAN_FIGURE=out.png).
 //
 // Napkin FLOPs of one step of configs/stylegan-fmnist32.toml (batch 64,
-// z = w = 128, 4 mapping layers, f = 16: widths 64, 64, 32, 16 at 4, 8, 16,
-// 32; FLOPs = 2 x multiply-adds, forward, per image):
-//   G  mapping 4 x 128^2: 0.13 M (x2 with mixing); 3x3 convs: 4x4 64->64 0.6 M;
-//      8x8 2 x 64->64 4.7 M; 16x16 64->32 + 32->32 7.1 M; 32x32 32->16 + 16->16
-//      7.1 M; AdaIN / noise / toRGB < 0.3 M                           ~ 19.6 M
-//      (demod: + the 4x4 conv on the constant 0.6 M, toRGBs 0.03 M)
+// z = w = 128, 4 mapping layers, f = 16: widths 64, 64, 32, 16 at sides 4, 8,
+// 16, 32; FLOPs = 2 x multiply-adds, forward, per image):
+//   G  3x3 convs: 4x4 64->64 1.2 M; 8x8 2 x 64->64 9.4 M; 16x16 64->32 +
+//      32->32 14.2 M; 32x32 32->16 + 16->16 14.2 M; mapping 4 x 128^2 0.13 M
+//      (x2 with mixing); AdaIN / noise / toRGB < 0.2 M                ~ 39 M
+//      (demod: + the 4x4 conv on the constant 1.2 M, toRGBs 0.06 M)
 //   D  fromRGB 0.03 M; 32x32 16->16 + 16->32 14.2 M; 16x16 32->32 + 32->64
-//      14.2 M; 8x8 64->64 x 2 9.4 M; 4x4 65->64 1.2 M; fc 1024->64 0.13 M ~ 39.2 M
-//   backward ~ 2x forward. Per image: G forward 19.6 + D forward and backward
-//   on a real and a fake (2 x 3 x 39.2) + the G step (D forward and backward
-//   to the input 3 x 39.2, D's weight gradients skipped: ~ 2 x 39.2, + G
-//   backward 39.2) ~ 373 M, so ~ 24 GFLOP per step of 64; lazy R1 (double
-//   backward through D on the reals, ~ 4 x D's cost, every 16th step) adds
-//   ~ 2 % on average.
+//      14.2 M; 8x8 2 x 64->64 9.4 M; 4x4 65->64 1.2 M; fc 1024->64 0.13 M ~ 39 M
+//   backward ~ 2x forward. Per image: G forward 39 + D forward and backward
+//   on a real and a fake (2 x 3 x 39) + the G step (D forward and backward to
+//   its input, D's weight gradients skipped, 2 x 39, + G backward 78) ~ 430 M,
+//   so ~ 28 GFLOP per step of 64; lazy R1 (a double backward through D on the
+//   reals, ~ 4 x D's forward-backward, every 16th step) adds ~ 3 % on average.
+// Measured: ~ 2.1 s/step on one thread (OMP_NUM_THREADS=1, adain, 12 steps:
+// 2.0-2.5 s, the first, with R1 and warm-up, 3.4 s) while another helper's
+// build and a long study shared the two cores, ~ 13 GFLOP/s.
 #include <algorithm>
 #include <cmath>
 #include <memory>

@@ -3,9 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "gan/tensor.h"
+
+namespace gan::models {
+struct TrainerConfig;  // trainer.h
+}  // namespace gan::models
 
 namespace gan::models::eval {
 
@@ -19,7 +24,9 @@ struct CheckpointSamples {
 // classes (sample i requests class i mod K), or all of class `klass` >= 0.
 // truncation > 0: the truncation trick on each batch's z (truncate_noise,
 // truncation.h, redraws from the same Generator); 0: the full normal.
+// `edit` changes the saved config before the system is built (trained.h: ConfigEdit).
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
-                                         Device device = Device::cpu(), int64_t klass = -1, double truncation = 0);
+                                         Device device = Device::cpu(), int64_t klass = -1, double truncation = 0,
+                                         const std::function<void(TrainerConfig&)>& edit = {});
 
 }  // namespace gan::models::eval
