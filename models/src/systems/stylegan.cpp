@@ -29,11 +29,13 @@
 // truncated in W when truncation_psi != 1 (w' = w_avg + psi (w - w_avg) at
 // every layer). w_avg is G's buffer, an EMA (0.995) of the mapping's batch
 // means over training forwards; the Trainer copies buffers into EMA G.
-// truncation_psi is a key of the run's table, so it is stored in the
-// checkpoint: set it for a run (`--set stylegan.truncation_psi=0.7` on `gan
-// train`, which then also truncates its sample grids and live metrics).
-// `gan sample` and `gan eval` take no --set (as of this commit): their
-// `--truncation t` is the z-truncation of truncation.h, not this one.
+// truncation_psi is a key of the run's table, stored in the checkpoint; a
+// user picks it when sampling or evaluating a checkpoint with
+//   gan sample --checkpoint RUN/checkpoint.safetensors --set stylegan.truncation_psi=0.7
+//   gan eval   --checkpoint RUN/checkpoint.safetensors --set stylegan.truncation_psi=0.7
+// (--set edits the saved config before the system is built), or for a whole
+// run on `gan train` (then its sample grids and live metrics are truncated).
+// Their `--truncation t` is the z-truncation of truncation.h, not this one.
 //
 // Logged every eval interval by evaluate() (metrics.jsonl), on G in eval mode,
 // measure_n latents from a fixed seed (none when measure_n = 0):
@@ -76,9 +78,12 @@
 //   its input, D's weight gradients skipped, 2 x 39, + G backward 78) ~ 430 M,
 //   so ~ 28 GFLOP per step of 64; lazy R1 (a double backward through D on the
 //   reals, ~ 4 x D's forward-backward, every 16th step) adds ~ 3 % on average.
-// Measured: ~ 2.1 s/step on one thread (OMP_NUM_THREADS=1, adain, 12 steps:
-// 2.0-2.5 s, the first, with R1 and warm-up, 3.4 s) while another helper's
-// build and a long study shared the two cores, ~ 13 GFLOP/s.
+// Measured on one thread (OMP_NUM_THREADS=1, 12 steps; the first, with R1
+// and warm-up, left out), the 2-core machine shared with a long study and a
+// test run: adain 0.88 s/step (0.84-0.95), ~ 31 GFLOP/s; demod 1.5 s/step
+// (1.35-1.63: the per-sample grouped convs of modulated_conv2d run slower
+// than one batched conv). With another helper's 2-job build also running,
+// adain took 2.1 s/step.
 #include <algorithm>
 #include <cmath>
 #include <memory>
