@@ -9,6 +9,10 @@
 #include "gan/models/trainer.h"
 #include "gan/ops.h"
 
+#if defined(GAN_HAS_CUDA_KERNELS)
+#include "gan/kernels/igemm.h"
+#endif
+
 namespace gan::models {
 
 Tensor lazy_r1(const Critic& D, const Tensor& real, int64_t step, int64_t every, double gamma, double* r1) {
@@ -113,12 +117,28 @@ double filtered_mean(std::vector<double> v) {
 
 Device device_of(nn::Module& m) { return m.parameters().front().device(); }
 
+// Exact FP32 convolutions on CUDA while alive: TF32's ~1e-3 relative rounding
+// of a conv's inputs, divided by eps^2 = 1e-8, would swamp a path length (on
+// the sim backend it made ppl ~ 100x the CPU's). StyleGAN2-ADA turns TF32 off
+// for the same reason.
+class ExactFloatMath {
+ public:
+#if defined(GAN_HAS_CUDA_KERNELS)
+  ExactFloatMath() : saved_(kernels::cuda::allow_tf32()) { kernels::cuda::set_allow_tf32(false); }
+  ~ExactFloatMath() { kernels::cuda::set_allow_tf32(saved_); }
+
+ private:
+  bool saved_;
+#endif
+};
+
 }  // namespace
 
 PathLengths path_lengths(StyleganGenerator& G, const std::function<Tensor(const Tensor&)>& embed, int64_t pairs,
                          uint64_t seed, double eps) {
   GAN_CHECK(pairs >= 2, "path_lengths: pairs must be >= 2, got ", pairs);
   NoGradGuard ng;
+  const ExactFloatMath exact;
   const Device dev = device_of(G);
   const int64_t D = G.options.w_dim;
   Generator gen(seed);

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "gan/autograd.h"
+#include "gan/cuda/runtime.h"
 #include "gan/models/registry.h"
 #include "gan/models/stylegan_measures.h"
 #include "gan/models/stylegan_nets.h"
@@ -297,6 +298,28 @@ TEST(Stylegan, EvaluateLogsTheDocumentedKeys) {
   off.options.set("measure_n", "0");
   Built c = build(off);
   EXPECT_TRUE(c.sys->evaluate(*c.G, *c.D).empty());
+}
+
+// The same measurements with G on the CUDA backend (the SIMT emulator in the
+// sim flavour). Path lengths divide differences of ~1e-4 by eps^2, so the
+// backends' rounding shows in them at the percent level.
+TEST(Stylegan, EvaluateOnCudaMatchesCpu) {
+  if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
+  Built b = build(stylegan_setup("demod"));
+  set_noise_scales(b.g(), 0.5);
+  b.G->eval();
+  const auto cpu = b.sys->evaluate(*b.G, *b.D);
+  b.G->to(resolve_device("cuda"));
+  b.D->to(resolve_device("cuda"));
+  const auto dev = b.sys->evaluate(*b.G, *b.D);
+  ASSERT_EQ(cpu.size(), dev.size());
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    EXPECT_EQ(cpu[i].first, dev[i].first);
+    // An argmax near a tie may flip too: the mixing agreements get the loose bound as well.
+    const bool loose = cpu[i].first.rfind("ppl_", 0) == 0 || cpu[i].first.rfind("mix_", 0) == 0;
+    EXPECT_NEAR(dev[i].second, cpu[i].second, (loose ? 0.05 : 1e-3) * std::max(1.0, std::abs(cpu[i].second)))
+        << cpu[i].first;
+  }
 }
 
 TEST(Stylegan, StyleMixingFigureHasSourcesAroundTheMixes) {

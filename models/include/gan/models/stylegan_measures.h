@@ -48,7 +48,9 @@ std::array<double, kBands> band_energy_fractions(const Tensor& x);
 //   d = ||embed(G(t)) - embed(G(t + eps))||^2 / eps^2, t ~ U(0, 1), eps = 1e-4
 // with one noise map per pair (the same at both ends) and no truncation;
 // returns the mean of d over the pairs inside the 1st..99th percentile (the
-// paper's outlier filter). G should be in eval mode; no graph.
+// paper's outlier filter). G should be in eval mode; no graph. On CUDA the
+// convolutions run in exact FP32 meanwhile (TF32 rounding / eps^2 would
+// swamp the result).
 struct PathLengths {
   double z = 0, w = 0;
 };
