@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -292,6 +293,7 @@ TEST(Stylegan, EvaluateLogsTheDocumentedKeys) {
   if (m.count("ppl_z")) {  // the committed classifier loaded
     EXPECT_TRUE(std::isfinite(m["ppl_w"]));
     EXPECT_TRUE(m.count("mix_class_agree_coarse") && m.count("mix_class_agree_fine"));
+    for (const char* k : {"mix_k2_agree_coarse", "mix_k4_agree_fine", "mix_k6_agree_coarse"}) EXPECT_TRUE(m.count(k)) << k;
   }
   EXPECT_FALSE(b.G->is_training());
   SystemSetup off = stylegan_setup();
@@ -392,16 +394,21 @@ TEST(Stylegan, CheckpointSampledAtAnotherPsiByEditingItsConfig) {
   std::filesystem::remove_all(c.out_dir);
 }
 
-// Draws the style-mixing figure of a trained checkpoint (not a check: run it
-// by hand) — GAN_STYLEGAN_CHECKPOINT=RUN/checkpoint.safetensors
-// GAN_STYLEGAN_FIGURE=mix.png gan_models_tests --gtest_filter=StyleganFigure.*
+// Draws the style-mixing figure of a trained checkpoint and prints
+// evaluate()'s numbers of it (not a check: run it by hand) —
+// GAN_STYLEGAN_CHECKPOINT=RUN/checkpoint.safetensors GAN_STYLEGAN_FIGURE=mix.png
+// [GAN_STYLEGAN_CROSSOVER=k] gan_models_tests --gtest_filter=StyleganFigure.*
 TEST(StyleganFigure, FromCheckpoint) {
   const char* ckpt = std::getenv("GAN_STYLEGAN_CHECKPOINT");
   const char* out = std::getenv("GAN_STYLEGAN_FIGURE");
   if (!ckpt || !out) GTEST_SKIP() << "set GAN_STYLEGAN_CHECKPOINT and GAN_STYLEGAN_FIGURE to draw the figure";
   const TrainedGenerator t = load_trained_generator(ckpt);
   auto& g = dynamic_cast<StyleganGenerator&>(*t.G);
-  io::write_png(out, style_mixing_figure(g, 6, 6, g.num_ws() / 2, 0));
+  const char* k = std::getenv("GAN_STYLEGAN_CROSSOVER");  // default num_ws / 2
+  io::write_png(out, style_mixing_figure(g, 6, 6, k ? std::atoi(k) : g.num_ws() / 2, 0));
+  // evaluate()'s numbers of this G (it reads G only).
+  g.eval();
+  for (const auto& [name, v] : t.system->evaluate(g, g)) std::printf("%s %.6g\n", name.c_str(), v);
 }
 
 }  // namespace

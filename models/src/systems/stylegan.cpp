@@ -57,6 +57,8 @@
 //                                   fraction whose classifier class equals the class
 //                                   of the coarse source's image / the fine source's,
 //                                   over the pairs whose sources' classes differ
+//   mix_k{k}_agree_coarse / _fine   the same at crossover k = 2, 4, .. num_ws - 2 (32x32:
+//                                   the row gives the styles of sides 4 | 4, 8 | 4, 8, 16)
 //   mix_pairs_differing             how many such pairs
 // The classifier keys are absent when the classifier cannot be loaded or the
 // images are not 1-channel. The mixing grid as a picture: style_mixing_figure
@@ -246,8 +248,9 @@ class Stylegan : public GanSystem {
     return clf_.get();
   }
 
-  // 16 coarse x 16 fine sources at crossover num_ws / 2: the class of each
-  // mix against its two sources' classes, over pairs whose classes differ.
+  // 16 coarse x 16 fine sources at crossover num_ws / 2 and at every side
+  // boundary: the class of each mix against its two sources' classes, over
+  // pairs whose classes differ.
   void mixing_agreement(StyleganGenerator& g, eval::FeatureClassifier& clf, Device dev,
                         std::vector<std::pair<std::string, double>>& out) {
     constexpr int64_t R = 16;
@@ -265,19 +268,27 @@ class Stylegan : public GanSystem {
     };
     const std::vector<int64_t> kc = classes(style_mix(g, zc, zc.narrow0(0, 1), num_ws_, noise));
     const std::vector<int64_t> kf = classes(style_mix(g, zf, zf.narrow0(0, 1), num_ws_, noise));
-    const std::vector<int64_t> km = classes(style_mix(g, zc, zf, num_ws_ / 2, noise));
-    int64_t pairs = 0, coarse = 0, fine = 0;
-    for (int64_t r = 0; r < R; ++r)
-      for (int64_t c = 0; c < R; ++c) {
-        const size_t ur = static_cast<size_t>(r), uc = static_cast<size_t>(c);
-        if (kc[ur] == kf[uc]) continue;
-        ++pairs;
-        coarse += km[static_cast<size_t>(r * R + c)] == kc[ur];
-        fine += km[static_cast<size_t>(r * R + c)] == kf[uc];
-      }
-    const double d = static_cast<double>(std::max<int64_t>(pairs, 1));
-    out.emplace_back("mix_class_agree_coarse", static_cast<double>(coarse) / d);
-    out.emplace_back("mix_class_agree_fine", static_cast<double>(fine) / d);
+    // The main pair of keys at num_ws / 2, then one pair per side boundary.
+    std::vector<int64_t> crossovers = {num_ws_ / 2};
+    for (int64_t k = 2; k < num_ws_; k += 2) crossovers.push_back(k);
+    int64_t pairs = 0;
+    for (size_t j = 0; j < crossovers.size(); ++j) {
+      const std::vector<int64_t> km = classes(style_mix(g, zc, zf, crossovers[j], noise));
+      int64_t coarse = 0, fine = 0;
+      pairs = 0;
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t c = 0; c < R; ++c) {
+          const size_t ur = static_cast<size_t>(r), uc = static_cast<size_t>(c);
+          if (kc[ur] == kf[uc]) continue;
+          ++pairs;
+          coarse += km[static_cast<size_t>(r * R + c)] == kc[ur];
+          fine += km[static_cast<size_t>(r * R + c)] == kf[uc];
+        }
+      const double d = static_cast<double>(std::max<int64_t>(pairs, 1));
+      const std::string at = j == 0 ? "mix_class" : "mix_k" + std::to_string(crossovers[j]);
+      out.emplace_back(at + "_agree_coarse", static_cast<double>(coarse) / d);
+      out.emplace_back(at + "_agree_fine", static_cast<double>(fine) / d);
+    }
     out.emplace_back("mix_pairs_differing", static_cast<double>(pairs));
   }
 
