@@ -55,6 +55,7 @@ struct InterpolateArgs {
   std::vector<uint64_t> seeds;
   int64_t frames = 8, klass = -1;
   bool slerp = false, no_ema = false;
+  std::vector<std::string> sets;  // as gan sample's
 };
 
 // Spherical interpolation keeps |z| near sqrt(z_dim), where a Gaussian prior's mass is.
@@ -69,7 +70,8 @@ Tensor slerp(const Tensor& a, const Tensor& b, double t) {
 void run_interpolate(const InterpolateArgs& a) {
   GAN_CHECK(a.seeds.size() >= 2, "interpolate: --seeds needs at least two seeds, got ", a.seeds.size());
   GAN_CHECK(a.frames >= 2, "interpolate: --frames must be at least 2, got ", a.frames);
-  const models::TrainedGenerator tg = models::load_trained_generator(a.checkpoint, !a.no_ema);
+  const models::TrainedGenerator tg = models::load_trained_generator(
+      a.checkpoint, !a.no_ema, [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); });
   NoGradGuard ng;
   // One latent per seed (its z walks; a conditional system keeps the class,
   // --class or the first seed's, along the whole strip).
@@ -135,6 +137,8 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--class", a->klass, "Conditional systems (InfoGAN: the categorical code): the class of the whole strip (default: the "
                   "first seed's)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable)");
   cmd->callback([a] { run_interpolate(*a); });
 }
 
