@@ -52,7 +52,8 @@
 //                                   slerp in Z, lerp in W) in the Fashion-MNIST
 //                                   classifier's 128-d features (eval/classifier.h)
 //   ppl_z_pixel, ppl_w_pixel        the same in pixel space (sum of squares)
-//   mix_class_agree_coarse / _fine  over 16 x 16 style mixes at crossover num_ws/2
+//   mix_class_agree_coarse / _fine  over 16 x 16 style mixes (measure_n < 16: measure_n
+//                                   x measure_n) at crossover num_ws/2
 //                                   (32x32: coarse = the 4x4 and 8x8 styles), the
 //                                   fraction whose classifier class equals the class
 //                                   of the coarse source's image / the fine source's,
@@ -248,12 +249,12 @@ class Stylegan : public GanSystem {
     return clf_.get();
   }
 
-  // 16 coarse x 16 fine sources at crossover num_ws / 2 and at every side
+  // R = min(16, measure_n) coarse x R fine sources at crossover num_ws / 2 and at every side
   // boundary: the class of each mix against its two sources' classes, over
   // pairs whose classes differ.
   void mixing_agreement(StyleganGenerator& g, eval::FeatureClassifier& clf, Device dev,
                         std::vector<std::pair<std::string, double>>& out) {
-    constexpr int64_t R = 16;
+    const int64_t R = std::min<int64_t>(16, measure_n_);
     Generator gen(kMeasureSeed + 2);
     const Tensor zc = Tensor::randn({R, g_.w_dim}, gen).to(dev), zf = Tensor::randn({R, g_.w_dim}, gen).to(dev);
     const Tensor noise = Tensor::randn({1, g.noise_numel()}, gen).to(dev);
