@@ -11,7 +11,8 @@
 //      step (G step count % r1_every == 0, the first included), scaled by
 //      r1_every (StyleGAN2 §4.1); `step` is the Trainer's G-step count, so with
 //      n_critic > 1 all D steps of such a G step get it (the config keeps
-//      n_critic = 1, where the two counts agree);
+//      n_critic = 1, where the two counts agree). StyleGAN2 runs the R1 term
+//      as a D update of its own; here it joins that step's D loss (one update);
 //   style mixing regularization: with probability mixing_prob a sample's
 //      styles switch from w(z) to w(z2) at a crossover layer k ~ U{1 ..
 //      num_ws - 1}, per sample.
@@ -37,8 +38,9 @@
 // run on `gan train` (then its sample grids and live metrics are truncated).
 // Their `--truncation t` is the z-truncation of truncation.h, not this one.
 //
-// Logged every eval interval by evaluate() (metrics.jsonl), on G in eval mode,
-// measure_n latents from a fixed seed (none when measure_n = 0):
+// Logged every eval interval by evaluate() (metrics.jsonl), on G in eval mode
+// without truncation, measure_n latents from a fixed seed (none when
+// measure_n = 0):
 //   noise_diff_band{0..3}_frac      energy fractions of G(z, n1) - G(z, n2) (the
 //                                   same z, two noise draws) in 4 radial bands of
 //                                   the 2-D DFT (band_energy_fractions,
