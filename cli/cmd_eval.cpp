@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "config_file.h"
 #include "gan/checkpoint.h"
 #include "gan/io/atomic_file.h"
 #include "gan/models/eval/checkpoint_samples.h"
@@ -27,6 +28,7 @@ struct EvalArgs {
   double truncation = 0;
   int64_t standing_stats = 0;
   bool real_floor = false, calibrate = false;
+  std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
 struct Row {
@@ -86,10 +88,12 @@ void run_eval(const EvalArgs& a) {
   if (!a.checkpoint.empty()) {
     std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
     if (a.standing_stats > 0) trunc += " standing stats " + std::to_string(a.standing_stats);
+    for (const std::string& s : a.sets) trunc += " " + s;  // the row's name says what was overridden
     ev::SampleOptions so;
     so.device = dev;
     so.truncation = a.truncation;
     so.standing_batches = a.standing_stats;
+    so.edit = [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); };
     if (a.latents > 0) {
       // A diversity-starved generator: only `latents` distinct z, each repeated (what a collapsed G emits).
       const Tensor few = ev::sample_from_checkpoint(a.checkpoint, a.latents, a.seed + 1, so).images;
@@ -153,6 +157,7 @@ void add_eval_command(CLI::App& app) {
       "  gan eval --checkpoint runs/dcgan/checkpoint.safetensors --real-floor   # with the real-vs-real floor\n"
       "  gan eval --real-floor --calibrate --n 10000     # floor + corrupted reals (noise, blur)\n"
       "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5 --standing-stats 16\n"
+      "  gan eval --checkpoint runs/stylegan/checkpoint.safetensors --n 5000 --set stylegan.truncation_psi=0.7\n"
       "Metrics are measured on the features of the pinned Fashion-MNIST classifier\n"
       "(models/weights/fmnist_classifier.safetensors); they are not Inception numbers.");
   auto a = std::make_shared<EvalArgs>();
@@ -175,6 +180,9 @@ void add_eval_command(CLI::App& app) {
                   "of the training noise (the full normal, whatever --truncation) before sampling (0: the checkpoint's)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable; "
+                  "evaluation-time keys such as stylegan.truncation_psi=0.7)");
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");

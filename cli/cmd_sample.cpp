@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "commands.h"
+#include "config_file.h"
 #include "gan/autograd.h"
 #include "gan/io/png.h"
 #include "gan/models/standing_stats.h"
@@ -25,10 +26,12 @@ struct SampleArgs {
   double truncation = 0;
   int64_t standing_stats = 0;
   bool no_ema = false;
+  std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
 void run_sample(const SampleArgs& a) {
-  const models::TrainedGenerator t = models::load_trained_generator(a.checkpoint, !a.no_ema);
+  const models::TrainedGenerator t = models::load_trained_generator(
+      a.checkpoint, !a.no_ema, [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); });
   // Its own stream (as gan eval's), so the grid's latents do not depend on it.
   if (a.standing_stats > 0)
     models::standing_stats(t, a.standing_stats, std::max<int64_t>(2, t.config.batch), a.seed + 1'000'003,
@@ -59,6 +62,7 @@ struct InterpolateArgs {
   std::vector<uint64_t> seeds;
   int64_t frames = 8, klass = -1;
   bool slerp = false, no_ema = false;
+  std::vector<std::string> sets;  // as gan sample's
 };
 
 // Spherical interpolation keeps |z| near sqrt(z_dim), where a Gaussian prior's mass is.
@@ -73,7 +77,8 @@ Tensor slerp(const Tensor& a, const Tensor& b, double t) {
 void run_interpolate(const InterpolateArgs& a) {
   GAN_CHECK(a.seeds.size() >= 2, "interpolate: --seeds needs at least two seeds, got ", a.seeds.size());
   GAN_CHECK(a.frames >= 2, "interpolate: --frames must be at least 2, got ", a.frames);
-  const models::TrainedGenerator tg = models::load_trained_generator(a.checkpoint, !a.no_ema);
+  const models::TrainedGenerator tg = models::load_trained_generator(
+      a.checkpoint, !a.no_ema, [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); });
   NoGradGuard ng;
   // One latent per seed (its z walks; a conditional system keeps the class,
   // --class or the first seed's, along the whole strip).
@@ -108,7 +113,8 @@ void add_sample_command(CLI::App& app) {
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --out grid.png --n 64\n"
       "  gan sample --checkpoint runs/dcgan/checkpoint.safetensors --individual out/ --n 16 --truncation 1.0\n"
       "  gan sample --checkpoint runs/biggan/checkpoint.safetensors --truncation 0.5 --standing-stats 16\n"
-      "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16");
+      "  gan sample --checkpoint runs/acgan/checkpoint.safetensors --class 7 --n 16\n"
+      "  gan sample --checkpoint runs/stylegan/checkpoint.safetensors --set stylegan.truncation_psi=0.7");
   auto a = std::make_shared<SampleArgs>();
   cmd->add_option("--checkpoint", a->checkpoint, "Checkpoint written by gan train")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--out", a->out, "PNG grid to write")->capture_default_str();
@@ -126,6 +132,9 @@ void add_sample_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable; "
+                  "evaluation-time keys such as stylegan.truncation_psi=0.7)");
   cmd->callback([a] { run_sample(*a); });
 }
 
@@ -141,6 +150,8 @@ void add_interpolate_command(CLI::App& app) {
   cmd->add_option("--class", a->klass, "Conditional systems (InfoGAN: the categorical code): the class of the whole strip (default: the "
                   "first seed's)");
   cmd->add_flag("--no-ema", a->no_ema, "Use G instead of its EMA copy");
+  cmd->add_option("-s,--set", a->sets,
+                  "Override a key of the checkpoint's config before its system is built: key=value (repeatable)");
   cmd->callback([a] { run_interpolate(*a); });
 }
 

@@ -194,10 +194,11 @@ void Trainer::resume(const std::string& path) {
 
 // ---- sampling from a checkpoint ------------------------------------------------------
 
-TrainedGenerator load_trained_generator(const std::string& path, bool ema) {
+TrainedGenerator load_trained_generator(const std::string& path, bool ema, const ConfigEdit& edit) {
   const TensorFile f = read_checkpoint(path);
   TrainedGenerator t;
   t.config = checkpoint_config(f, path);
+  if (edit) edit(t.config);
   t.num_classes = meta_int_or(f.metadata, "num_classes", 0);
   t.step = meta_int(f.metadata, "step");
   t.system = make_system(t.config, t.num_classes);

@@ -59,6 +59,8 @@ std::shared_ptr<const Dataset> mixture_points(const std::string& dataset, int64_
 std::shared_ptr<const Dataset> ring_points(int64_t n) { return mixture_points("mixture:ring8", n); }
 std::shared_ptr<const Dataset> grid_points(int64_t n) { return mixture_points("mixture:grid25", n); }
 
+std::shared_ptr<const Dataset> testing_images(int64_t n) { return testing::labelled_images(n); }
+
 // The keys of a row on the 2-D nets.
 void on_points(TrainerConfig& c, const char* system) {
   c.image_size = 1;
@@ -133,6 +135,14 @@ const std::vector<Row>& rows() {
        grid_points, false, "grid25"},
       {"r3gan", [](TrainerConfig& c) { set_config_value(c, "r3gan.gamma", "2"); }},
       {"r3gan", [](TrainerConfig& c) { on_points(c, "r3gan"); }, ring_points, false, "points"},
+      // Linear output (no tanh), as the paper's; R1 on steps 0 and 2 (the resumed half has one).
+      {"stylegan", [](TrainerConfig& c) { set_config_value(c, "stylegan.r1_every", "2"); }, testing_images, false},
+      {"stylegan",
+       [](TrainerConfig& c) {
+         set_config_value(c, "stylegan.r1_every", "2");
+         set_config_value(c, "stylegan.modulation", "demod");
+       },
+       testing_images, false, "demod"},
       {"spheregan", [](TrainerConfig& c) { c.loss = LossKind::wasserstein; }},
       {"spheregan",
        [](TrainerConfig& c) {

@@ -16,7 +16,7 @@ namespace gan::models::eval {
 CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uint64_t seed,
                                          const SampleOptions& o) {
   GAN_CHECK(n >= 1, "sample_from_checkpoint: n must be >= 1, got ", n);
-  const TrainedGenerator t = load_trained_generator(path, /*ema=*/true);
+  const TrainedGenerator t = load_trained_generator(path, /*ema=*/true, o.edit);
   const Device device = o.device;
   const int64_t klass = o.klass;
   if (o.standing_batches > 0)

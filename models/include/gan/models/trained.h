@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,7 +30,12 @@ struct TrainedGenerator {
   Tensor generate(const Latent& latent) const;
 };
 
+// Edits of the saved config before the system is built (`gan sample --set`):
+// evaluation-time keys of a system's table (StyleGAN's truncation_psi). A key
+// that reshapes the nets makes loading the weights fail, naming the tensor.
+using ConfigEdit = std::function<void(TrainerConfig&)>;
+
 // EMA G when `ema` and the checkpoint has one, else G. Errors name the file.
-TrainedGenerator load_trained_generator(const std::string& checkpoint_path, bool ema = true);
+TrainedGenerator load_trained_generator(const std::string& checkpoint_path, bool ema = true, const ConfigEdit& edit = {});
 
 }  // namespace gan::models

@@ -3,9 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "gan/tensor.h"
+
+namespace gan::models {
+struct TrainerConfig;  // trainer.h
+}  // namespace gan::models
 
 namespace gan::models::eval {
 
@@ -21,6 +26,8 @@ struct SampleOptions {
   double truncation = 0;         // > 0: the truncation trick on z (truncation.h); 0: the full normal
   int64_t standing_batches = 0;  // > 0: G's batch norms get standing statistics over this many
                                  // training-size batches of the full normal (standing_stats.h)
+  std::function<void(TrainerConfig&)> edit;  // changes the saved config before the system is built
+                                             // (trained.h: ConfigEdit; StyleGAN's truncation_psi)
 };
 
 // n samples from latents drawn by a Generator seeded `seed` (batches of 500
