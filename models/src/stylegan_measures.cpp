@@ -138,7 +138,7 @@ PathLengths path_lengths(StyleganGenerator& G, const std::function<Tensor(const 
                          uint64_t seed, double eps) {
   GAN_CHECK(pairs >= 2, "path_lengths: pairs must be >= 2, got ", pairs);
   NoGradGuard ng;
-  const ExactFloatMath exact;
+  [[maybe_unused]] const ExactFloatMath exact;  // RAII: a no-op without CUDA
   const Device dev = device_of(G);
   const int64_t D = G.options.w_dim;
   Generator gen(seed);
