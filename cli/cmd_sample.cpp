@@ -1,7 +1,6 @@
 // `gan sample` (checkpoint -> PNG grid or individual PNGs, with truncation; a
 // chosen class or one class per row for conditional systems) and `gan
 // interpolate` (latent walk between seeds -> PNG strip), for every system.
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -32,10 +31,7 @@ struct SampleArgs {
 void run_sample(const SampleArgs& a) {
   const models::TrainedGenerator t = models::load_trained_generator(
       a.checkpoint, !a.no_ema, [&](models::TrainerConfig& c) { apply_overrides(a.sets, c); });
-  // Its own stream (as gan eval's), so the grid's latents do not depend on it.
-  if (a.standing_stats > 0)
-    models::standing_stats(t, a.standing_stats, std::max<int64_t>(2, t.config.batch), a.seed + 1'000'003,
-                           /*truncation=*/0, Device::cpu());
+  if (a.standing_stats > 0) models::standing_stats_for_sampling(t, a.standing_stats, a.seed, Device::cpu());
   Generator gen(a.seed);
   // A conditional system (or InfoGAN's categorical code) without --class: one value per grid row.
   models::Latent latent = a.klass < 0 && t.system->latent_classes() > 0 && a.individual.empty()

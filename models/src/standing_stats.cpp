@@ -2,6 +2,7 @@
 // with momentum 1/k on the k-th batch, i.e. a cumulative average.
 #include "gan/models/standing_stats.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gan/autograd.h"
@@ -56,6 +57,11 @@ int64_t standing_stats(const TrainedGenerator& t, int64_t batches, int64_t batch
   for (size_t i = 0; i < norms.size(); ++i) *norms[i].momentum = saved[i];
   t.G->eval();
   return static_cast<int64_t>(norms.size());
+}
+
+int64_t standing_stats_for_sampling(const TrainedGenerator& t, int64_t batches, uint64_t sample_seed, Device device) {
+  return standing_stats(t, batches, std::max<int64_t>(2, t.config.batch), sample_seed + 1'000'003, /*truncation=*/0,
+                        device);
 }
 
 }  // namespace gan::models

@@ -20,7 +20,7 @@ CheckpointSamples sample_from_checkpoint(const std::string& path, int64_t n, uin
   const Device device = o.device;
   const int64_t klass = o.klass;
   if (o.standing_batches > 0)
-    standing_stats(t, o.standing_batches, std::max<int64_t>(2, t.config.batch), seed + 1'000'003, /*truncation=*/0, device);
+    standing_stats_for_sampling(t, o.standing_batches, seed, device);
   t.G->to(device);
   NoGradGuard ng;
   Generator gen(seed);

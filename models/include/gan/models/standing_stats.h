@@ -39,4 +39,10 @@ namespace gan::models {
 int64_t standing_stats(const TrainedGenerator& t, int64_t batches, int64_t batch_size, uint64_t seed,
                        double truncation, Device device);
 
+// What `gan eval` and `gan sample --standing-stats K` run before drawing
+// samples from Generator(sample_seed): standing_stats over K batches of the
+// training batch size (at least 2) of the full normal, from their own stream
+// (sample_seed + 1'000'003), so the samples' latents do not depend on K.
+int64_t standing_stats_for_sampling(const TrainedGenerator& t, int64_t batches, uint64_t sample_seed, Device device);
+
 }  // namespace gan::models
