@@ -1,13 +1,17 @@
 // `gan train`: config file + overrides -> a training run with progress and ETA.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "config_file.h"
 #include "gan/error.h"
 #include "gan/models/trainer.h"
+#include "gan/profiler.h"
 
 namespace gan::cli {
 
@@ -36,8 +40,27 @@ struct TrainArgs {
   std::string config;
   std::vector<std::string> sets;
   std::string resume;
+  std::string profile;
   bool quiet = false;
 };
+
+// --profile: the per-op profile of this invocation's steps as JSON (gan/profiler.h:
+// wall time and calls per op, FLOPs counted for conv / matmul / attention), and the
+// counted GFLOP per step. Everything the run does is in it, evaluations included.
+void write_profile(const std::string& path, int64_t steps, double seconds) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& s : profiler::snapshot())
+    ops.push_back({{"op", s.op}, {"calls", s.calls}, {"seconds", s.seconds}, {"flops", s.flops}});
+  const double flops = profiler::total_flops(), n = static_cast<double>(std::max<int64_t>(steps, 1));
+  const nlohmann::json j = {{"steps", steps}, {"seconds", seconds}, {"gflop_per_step", 1e-9 * flops / n},
+                            {"counted", "conv2d and its gradients, matmul, attention"}, {"ops", ops}};
+  std::ofstream f(path);
+  GAN_CHECK(f.good(), "--profile: cannot write '", path, "'");
+  f << j.dump(1) << "\n";
+  GAN_CHECK(f.good(), "--profile: writing '", path, "' failed");
+  std::printf("profile: %.2f GFLOP a step counted (conv, matmul, attention), %.1f GFLOP/s over %lld steps -> %s\n",
+              1e-9 * flops / n, seconds > 0 ? 1e-9 * flops / seconds : 0.0, static_cast<long long>(steps), path.c_str());
+}
 
 void run_train(const TrainArgs& a) {
   models::TrainerConfig cfg;
@@ -45,6 +68,8 @@ void run_train(const TrainArgs& a) {
   apply_overrides(a.sets, cfg);
   models::validate_config(cfg);
   ensure_writable_dir(cfg.out_dir);
+  // A --profile path that cannot be written fails now, not after the run.
+  GAN_CHECK(a.profile.empty() || std::ofstream(a.profile).good(), "--profile: cannot write '", a.profile, "'");
 
   models::Trainer trainer(cfg);
   if (a.resume == "auto" && !std::filesystem::exists(trainer.checkpoint_path())) {
@@ -66,6 +91,11 @@ void run_train(const TrainArgs& a) {
   const bool tty = isatty(fileno(stdout));
   const int64_t total = cfg.steps, first = trainer.current_step();
   const int64_t every = std::max<int64_t>(1, total / 100);
+  if (!a.profile.empty()) {
+    profiler::reset();
+    profiler::enable(true);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
   trainer.train([&](const models::StepStats& s) {
     // Alarms and metrics are printed even with --quiet: they are what a run says about itself.
     for (const std::string& al : s.alarms) std::printf("%s%s\n", tty && !a.quiet ? "\n" : "", al.c_str());
@@ -89,6 +119,11 @@ void run_train(const TrainArgs& a) {
     }
     std::fflush(stdout);
   });
+  if (!a.profile.empty()) {
+    profiler::enable(false);
+    write_profile(a.profile, trainer.current_step() - first,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   std::printf("%s\n", trainer.diagnostics_summary().c_str());
   std::printf("done: %lld steps; samples in %s/samples, checkpoint %s, metrics %s/metrics.jsonl, plots %s/report\n",
               static_cast<long long>(trainer.current_step()), cfg.out_dir.c_str(), trainer.checkpoint_path().c_str(),
@@ -104,6 +139,7 @@ void add_train_command(CLI::App& app) {
       "  gan train --config configs/dcgan-fmnist.toml\n"
       "  gan train --config configs/dcgan-fmnist.toml --set steps=500 --set out_dir=runs/short\n"
       "  gan train --config configs/dcgan-fmnist.toml --resume auto     # continue runs/dcgan exactly\n"
+      "  gan train --config configs/sagan-fmnist32.toml --set steps=10 --set eval_every=0 --profile prof.json\n"
       "Run keys: " + [] {
         std::string k;
         for (const auto& key : models::config_keys()) k += (k.empty() ? "" : ", ") + key;
@@ -114,6 +150,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("-s,--set", a->sets, "Override a config key: key=value (repeatable)");
   cmd->add_option("--resume", a->resume, "Checkpoint to continue from exactly, or 'auto' for <out_dir>'s");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress output");
+  cmd->add_option("--profile", a->profile,
+                  "Write the per-op profile of the run (ms, calls, counted FLOPs) and GFLOP per step to this JSON file");
   cmd->callback([a] { run_train(*a); });
 }
 

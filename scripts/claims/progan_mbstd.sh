@@ -6,7 +6,7 @@
 # and = 0 (the ablation), for each seed, then evaluates every EMA G with
 # `gan eval --n N` and prints, per arm, the mean and sample sd over seeds of
 # variety (recall, coverage, class entropy, classes covered) and quality
-# (FCD, precision), and each run's numbers.
+# (FCD, precision), and each run's numbers (scripts/claims/arms_summary.py).
 #
 # Scaled to two CPU cores (say so when quoting it): grown 4 -> 8 -> 16 on
 # Fashion-MNIST resized to 16x16 (image_size = 16; widths 128, 64, 32),
@@ -42,18 +42,6 @@ for seed in "${seeds[@]}"; do
 done
 wait
 
-python3 - "$root" "$steps" "$n" "${seeds[@]}" <<'PY' | tee "$root/summary.txt"
-import json, statistics as st, sys
-root, steps, n, seeds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-keys = [("recall", "recall"), ("coverage", "coverage"), ("class_entropy_bits", "entropy"),
-        ("classes_covered", "classes"), ("frechet_classifier_distance", "FCD"), ("precision", "precision")]
-print(f"progan 4 -> 16 on Fashion-MNIST 16x16, {steps} steps, seeds {' '.join(seeds)}; gan eval --n {n}, EMA G")
-print(f"{'arm':>10} {'seed':>4} " + " ".join(f"{h:>9}" for _, h in keys))
-for arm in ("4", "0"):
-    rows = [json.load(open(f"{root}/mbstd{arm}-s{s}/eval.json"))[0] for s in seeds]
-    for s, r in zip(seeds, rows):
-        print(f"{'mbstd ' + arm:>10} {s:>4} " + " ".join(f"{float(r[k]):9.3f}" for k, _ in keys))
-    ms = [(st.mean(float(r[k]) for r in rows), st.stdev(float(r[k]) for r in rows) if len(rows) > 1 else 0) for k, _ in keys]
-    print(f"{'mbstd ' + arm:>10} {'mean':>4} " + " ".join(f"{m:9.3f}" for m, _ in ms))
-    print(f"{'':>10} {'sd':>4} " + " ".join(f"{d:9.3f}" for _, d in ms))
-PY
+scripts/claims/arms_summary.py "$root" \
+  "progan 4 -> 16 on Fashion-MNIST 16x16, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
+  mbstd4="mbstd 4",mbstd0="mbstd 0" "${seeds[@]}" | tee "$root/summary.txt"

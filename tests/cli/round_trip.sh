@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# train 4 steps (--resume auto on an empty folder) -> resume to 6 -> sample (grid, individual, truncated) -> interpolate,
+# train 4 steps (--resume auto on an empty folder) -> resume to 6 (--profile) -> sample (grid, individual, truncated) -> interpolate,
 # on the first 256 Fashion-MNIST images (or a synthetic IDX file when the data set
 # is not installed). Every output must exist and be a PNG.
 #   round_trip.sh <gan> <work dir> [system]
@@ -28,8 +28,15 @@ common=(--set system="$system" --set dataset="$data" --set dataset_limit=256 --s
 # --resume auto on a folder with no checkpoint is a fresh run, and says so.
 "$gan" train "${common[@]}" --set steps=4 --resume auto | tee "$work/first.txt"
 grep -q "no checkpoint at .*: starting a fresh run" "$work/first.txt" || { echo "no fresh-run notice"; exit 1; }
-"$gan" train "${common[@]}" --set steps=6 --resume auto
+"$gan" train "${common[@]}" --set steps=6 --resume auto --profile "$work/profile.json"
 test "$(wc -l < "$work/run/metrics.jsonl")" -eq 6 || { echo "expected 6 metric lines"; exit 1; }
+# --profile: the resumed invocation's 2 steps, with conv FLOPs counted (gan/profiler.h).
+python3 - "$work/profile.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+conv = [o for o in j["ops"] if o["op"] == "conv2d"]
+assert j["steps"] == 2 and j["gflop_per_step"] > 0 and conv and conv[0]["flops"] > 0, j
+PY
 ck="$work/run/checkpoint.safetensors"
 "$gan" sample --checkpoint "$ck" --out "$work/grid.png" --n 9
 "$gan" sample --checkpoint "$ck" --individual "$work/each" --n 3 --truncation 0.7 --no-ema

@@ -75,6 +75,8 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale
     return attention_materialized(q, k, v, scale);
   Tensor o = empty_like(q, {p.b, p.n, p.dv});
   Tensor lse = empty_like(q, {p.b, p.n});
+  // S = Q K^T and O = P V: 2 b n m (d + dv).
+  profiler::count_flops(op, 2.0 * static_cast<double>(p.b * p.n * p.m) * static_cast<double>(p.d + p.dv));
   dispatch_float_device(op, q, [&]<class T>() {
     GAN_KERNEL(q, attention_fprop<T>)
     (p, q.data<T>(), k.data<T>(), v.data<T>(), o.data<T>(), lse.data<T>(), stream_of(q));
@@ -86,6 +88,9 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale
     Tensor dk = wants(k) ? empty_like(k) : Tensor();
     Tensor dv = wants(v) ? empty_like(v) : Tensor();
     const Tensor gc = g.contiguous();
+    // S recomputed (d), dV = P^T dO and dP = dO V^T (dv each), dQ and dK (d each).
+    profiler::count_flops("attention_backward",
+                          2.0 * static_cast<double>(p.b * p.n * p.m) * static_cast<double>(3 * p.d + 2 * p.dv));
     dispatch_float_device("attention_backward", q, [&]<class T>() {
       GAN_KERNEL(q, attention_bprop<T>)
       (p, q.data<T>(), k.data<T>(), v.data<T>(), out.data<T>(), lse.data<T>(), gc.data<T>(),

@@ -42,6 +42,13 @@ void expect_shape(const char* op, const char* what, const Tensor& t, const Shape
   GAN_CHECK(t.shape() == s, op, ": internal ", what, " has shape ", shape_str(t.shape()), ", expected ", shape_str(s));
 }
 
+// Multiply-adds x 2 of one pass; the same for the forward and both gradients
+// (each is one GEMM of N*P*Q x K x C/groups*R*S, transposed differently).
+double conv_flops(const Conv2dParams& q) {
+  return 2.0 * static_cast<double>(q.n * q.c_out * q.h_out * q.w_out) *
+         static_cast<double>((q.c_in / q.groups) * q.kh * q.kw);
+}
+
 Tensor conv_dgrad(const Conv2dParams& q, const Tensor& dy, const Tensor& w);
 Tensor conv_wgrad(const Conv2dParams& q, const Tensor& x, const Tensor& dy);
 
@@ -51,6 +58,7 @@ Tensor conv_fwd(const Conv2dParams& q, const Tensor& x, const Tensor& w, const T
   expect_shape(op, "input", x, x_shape(q));
   expect_shape(op, "weight", w, w_shape(q));
   Tensor y = empty_like(x, y_shape(q));
+  profiler::count_flops(op, conv_flops(q));
   dispatch_float_device(op, x, [&]<class T>() {
     GAN_KERNEL(x, conv2d_fprop_im2col_gemm<T>)(
         q, x.data<T>(), w.data<T>(), b.defined() ? b.data<T>() : nullptr, y.data<T>(), stream_of(x));
@@ -69,6 +77,7 @@ Tensor conv_dgrad(const Conv2dParams& q, const Tensor& dy, const Tensor& w) {
   expect_shape(op, "output gradient", dy, y_shape(q));
   expect_shape(op, "weight", w, w_shape(q));
   Tensor dx = empty_like(dy, x_shape(q));
+  profiler::count_flops(op, conv_flops(q));
   dispatch_float_device(op, dy, [&]<class T>() {
     GAN_KERNEL(dy, conv2d_dgrad_gemm_col2im<T>)(q, dy.data<T>(), w.data<T>(),
                                                                             dx.data<T>(), stream_of(dy));
@@ -85,6 +94,7 @@ Tensor conv_wgrad(const Conv2dParams& q, const Tensor& x, const Tensor& dy) {
   expect_shape(op, "input", x, x_shape(q));
   expect_shape(op, "output gradient", dy, y_shape(q));
   Tensor dw = empty_like(x, w_shape(q));
+  profiler::count_flops(op, conv_flops(q));
   dispatch_float_device(op, x, [&]<class T>() {
     GAN_KERNEL(x, conv2d_wgrad_im2col_gemm<T>)(q, x.data<T>(), dy.data<T>(),
                                                                            dw.data<T>(), stream_of(x));

@@ -55,6 +55,7 @@ Tensor bmm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
   p.stride_b = bb == 1 ? 0 : ka * n;
   p.stride_c = m * n;
   if (out.numel() > 0) {
+    profiler::count_flops(op, 2.0 * static_cast<double>(batch * m) * static_cast<double>(n * ka));
     dispatch_float_device(op, a, [&]<class T>() {
       GAN_KERNEL(a, gemm<T>)(p, a.data<T>(), b.data<T>(), out.data<T>(), stream_of(a));
     });

@@ -72,7 +72,7 @@ void Adam::update_group(const HyperParams& h, std::vector<Slot>& slots) {
     if (it == sets.end()) sets.push_back({&s});
     else it->push_back(&s);
   }
-  const kernels::AdamParams p = adam_params(h, decoupled_);
+  [[maybe_unused]] const kernels::AdamParams p = adam_params(h, decoupled_);  // used by the CUDA batch only
   for (const auto& set : sets) {
     const Tensor& first = set[0]->param;
     dispatch_float_device(name().c_str(), first, [&]<class T>() {
