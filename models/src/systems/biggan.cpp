@@ -33,8 +33,9 @@
 //   and backward 36 + G backward 24, G's forward kept from the last D step)
 //   ~ 228 M, so ~ 15 GFLOP per step of 64 (spectral norm's power iterations
 //   and the ortho penalty's Gram matrices: < 1 %). Attention is ~ 27 % of it.
-// Measured: 965 ms/step on one thread (OMP_NUM_THREADS=1, 20 steps, while
-// another training run shared the two cores), ~ 16 GFLOP/s.
+// Measured (bench/system_steps.sh, one thread, machine quiet): 600 ms/step,
+// 14.1 GFLOP counted by the profiler, ~ 23 GFLOP/s: the attention maps'
+// softmax and the elementwise ops of its backward count no FLOPs.
 #include <memory>
 #include <string>
 

@@ -50,10 +50,9 @@
 //   through both) ~ 6x D, the G step (D forward + input gradient 2x, G
 //   backward 2x): ~ 17 forward passes ~ 2.66 GFLOP, so ~ 170 GFLOP per step at 32x32
 //   (16x16: ~ 108, 8x8: ~ 47, 4x4: ~ 6 GFLOP per step).
-// Measured (OMP_NUM_THREADS=1, batch 64, 2-6 steps per stage in two runs, while two other
-// training runs and a build shared the machine's 2 cores, so +- 30 %):
-//   4x4 0.13-0.19 s, 8x8 ~ 1.0 s, 16x16 ~ 2.0 s, 32x32 3.6-6.5 s per step
-//   (~ 26-47 GFLOP/s at 32x32).
+// Measured (bench/system_steps.sh per stage, one thread, machine quiet):
+//   4x4 0.11 s, 8x8 0.78 s, 16x16 1.77 s, 32x32 3.12 s per step; counted by the
+//   profiler 5.4, 49, 114, 180 GFLOP (47-65 GFLOP/s).
 #include <memory>
 #include <string>
 

@@ -83,12 +83,10 @@
 //   its input, D's weight gradients skipped, 2 x 39, + G backward 78) ~ 430 M,
 //   so ~ 28 GFLOP per step of 64; lazy R1 (a double backward through D on the
 //   reals, ~ 4 x D's forward-backward, every 16th step) adds ~ 3 % on average.
-// Measured on one thread (OMP_NUM_THREADS=1, 12 steps; the first, with R1
-// and warm-up, left out), the 2-core machine shared with a long study and a
-// test run: adain 0.88 s/step (0.84-0.95), ~ 31 GFLOP/s; demod 1.5 s/step
-// (1.35-1.63: the per-sample grouped convs of modulated_conv2d run slower
-// than one batched conv). With another helper's 2-job build also running,
-// adain took 2.1 s/step.
+// Measured (bench/system_steps.sh, one thread, machine quiet): adain 0.71
+// s/step, 29.1 GFLOP counted, ~ 41 GFLOP/s; demod 0.94 s/step (the
+// per-sample grouped convs of modulated_conv2d run slower than one batched
+// conv).
 #include <algorithm>
 #include <cmath>
 #include <memory>
