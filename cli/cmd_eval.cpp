@@ -1,8 +1,10 @@
 // `gan eval`: the offline metric suite on a checkpoint's samples, with the
 // calibration rows that say what its numbers mean (real-vs-real floor, real
 // images corrupted by noise and blur).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,8 @@
 #include "gan/io/atomic_file.h"
 #include "gan/models/eval/checkpoint_samples.h"
 #include "gan/models/eval/evaluate.h"
+#include "gan/models/eval/memorization.h"
+#include "gan/models/trained.h"
 #include "gan/models/trainer.h"
 #include "gan/ops.h"
 
@@ -27,14 +31,39 @@ struct EvalArgs {
   uint64_t seed = 0;
   double truncation = 0;
   int64_t standing_stats = 0;
-  bool real_floor = false, calibrate = false;
+  bool real_floor = false, calibrate = false, memorization = false;
   std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
 struct Row {
   std::string name;
   ev::EvalReport report;
+  std::optional<ev::MemorizationReport> memorization;  // --memorization, the checkpoint's row
 };
+
+// --memorization: the checkpoint's samples against m of the images its run
+// trained on and m held-out images of the other Fashion-MNIST split (m = the
+// training set's size, at most n), in the classifier's features.
+ev::MemorizationReport memorization_row(const std::string& checkpoint, const ev::LoadedClassifier& clf,
+                                        const ev::FeatureSet& fake, int64_t n, uint64_t seed, int64_t batch) {
+  const models::TrainerConfig cfg = models::load_trained_generator(checkpoint).config;
+  const models::Dataset train = models::load_training_data(cfg);
+  GAN_CHECK(train.images.dim() == 4, "eval --memorization: the run trained on '", cfg.dataset,
+            "', which holds no images (", shape_str(train.images.shape()), ")");
+  const std::string held_split = cfg.dataset.find("t10k") != std::string::npos ? "train" : "t10k";
+  const models::Dataset held = ev::load_real_split(held_split);
+  const int64_t m = std::min({train.size(), held.size(), n});
+  const Tensor tf = ev::extract_features(*clf.net, ev::draw_images(train, m, seed + 3), batch).features;
+  const Tensor hf = ev::extract_features(*clf.net, ev::draw_images(held, m, seed + 4), batch).features;
+  const ev::MemorizationReport r = ev::memorization(fake.features, tf, hf);
+  std::printf("memorization: %lld samples vs %lld training images of %s and %lld held-out images of %s:\n"
+              "  closer to a training image than to a held-out one: %.3f (0.5: no preference, 1: copies)\n"
+              "  median nearest distance train / held-out: %.3f / %.3f, median ratio %.3f\n",
+              static_cast<long long>(r.n_fake), static_cast<long long>(r.n_train), cfg.dataset.c_str(),
+              static_cast<long long>(r.n_heldout), held_split.c_str(), r.closer_to_train, r.median_nn_train,
+              r.median_nn_heldout, r.median_nn_ratio);
+  return r;
+}
 
 void write_features(const std::string& path, const ev::RealReference& ref, const ev::FeatureSet& fake,
                     const std::string& what) {
@@ -59,6 +88,8 @@ void run_eval(const EvalArgs& a) {
   GAN_CHECK(a.truncation == 0 || !a.checkpoint.empty(), "eval: --truncation applies to a checkpoint's samples: give --checkpoint FILE");
   GAN_CHECK(a.standing_stats == 0 || !a.checkpoint.empty(),
             "eval: --standing-stats applies to a checkpoint's generator: give --checkpoint FILE");
+  GAN_CHECK(!a.memorization || (!a.checkpoint.empty() && a.latents == 0),
+            "eval: --memorization applies to a checkpoint's own samples: give --checkpoint FILE (without --latents)");
   GAN_CHECK(!a.checkpoint.empty() || a.real_floor || a.calibrate,
             "eval: nothing to do: give --checkpoint FILE, --real-floor or --calibrate");
   GAN_CHECK(a.split == "t10k" || a.split == "train", "eval: --split must be t10k or train, got '", a.split, "'");
@@ -80,10 +111,11 @@ void run_eval(const EvalArgs& a) {
       write_features(a.features_out, ref, fs, name);
       features_written = true;
     }
-    Row r{name, ev::evaluate_features(fs, requested.defined() ? &requested : nullptr, ref, opt)};
+    Row r{name, ev::evaluate_features(fs, requested.defined() ? &requested : nullptr, ref, opt), {}};
     std::printf("%s\n", ev::format_table(r.report, name).c_str());
     std::fflush(stdout);
     rows.push_back(std::move(r));
+    return fs;
   };
   if (!a.checkpoint.empty()) {
     std::string trunc = a.truncation > 0 ? " truncation " + fmt_threshold(a.truncation) : "";
@@ -103,7 +135,9 @@ void run_eval(const EvalArgs& a) {
           ops::index_select0(few, Tensor::from_data({a.n}, idx).to(few.device())));
     } else {
       const ev::CheckpointSamples s = ev::sample_from_checkpoint(a.checkpoint, a.n, a.seed + 1, so);
-      run(a.checkpoint + (trunc.empty() ? "" : " (" + trunc.substr(1) + ")"), s.images, s.requested);
+      const ev::FeatureSet fs = run(a.checkpoint + (trunc.empty() ? "" : " (" + trunc.substr(1) + ")"), s.images,
+                                    s.requested);
+      if (a.memorization) rows.back().memorization = memorization_row(a.checkpoint, clf, fs, a.n, a.seed, opt.batch);
     }
   }
   // The other split, drawn with another seed: what two real samples score.
@@ -139,6 +173,16 @@ void run_eval(const EvalArgs& a) {
       j["name"] = r.name;
       const nlohmann::ordered_json report = nlohmann::ordered_json::parse(ev::to_json(r.report));  // outlives items()
       for (const auto& [k, v] : report.items()) j[k] = v;
+      if (r.memorization) {
+        const ev::MemorizationReport& m = *r.memorization;
+        j["memorization"] = {{"n_fake", m.n_fake},
+                             {"n_train", m.n_train},
+                             {"n_heldout", m.n_heldout},
+                             {"closer_to_train", m.closer_to_train},
+                             {"median_nn_ratio", m.median_nn_ratio},
+                             {"median_nn_train", m.median_nn_train},
+                             {"median_nn_heldout", m.median_nn_heldout}};
+      }
       out.push_back(j);
     }
     const std::string text = out.dump(2) + "\n";
@@ -158,6 +202,7 @@ void add_eval_command(CLI::App& app) {
       "  gan eval --real-floor --calibrate --n 10000     # floor + corrupted reals (noise, blur)\n"
       "  gan eval --checkpoint runs/biggan/checkpoint.safetensors --n 5000 --truncation 0.5 --standing-stats 16\n"
       "  gan eval --checkpoint runs/stylegan/checkpoint.safetensors --n 5000 --set stylegan.truncation_psi=0.7\n"
+      "  gan eval --checkpoint runs/small/checkpoint.safetensors --n 2000 --memorization   # copies its 200 images?\n"
       "Metrics are measured on the features of the pinned Fashion-MNIST classifier\n"
       "(models/weights/fmnist_classifier.safetensors); they are not Inception numbers.");
   auto a = std::make_shared<EvalArgs>();
@@ -186,6 +231,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--features-out", a->features_out, "Write the first evaluation's features (safetensors)");
   cmd->add_flag("--real-floor", a->real_floor, "Also evaluate real images of the other split (the floor)");
   cmd->add_flag("--calibrate", a->calibrate, "Also evaluate real images corrupted by noise and blur at 3 levels each");
+  cmd->add_flag("--memorization", a->memorization,
+                "Data copying: are the samples nearer the run's training images than held-out ones of the other split "
+                "(equal counts, classifier features)?");
   cmd->callback([a] { run_eval(*a); });
 }
 
