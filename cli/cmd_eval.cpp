@@ -35,17 +35,20 @@ struct EvalArgs {
   std::vector<std::string> sets;  // evaluation-time keys of the checkpoint's system table
 };
 
-struct Row {
-  std::string name;
-  ev::EvalReport report;
-  std::optional<ev::MemorizationReport> memorization;  // --memorization, the checkpoint's row
-};
-
 // --memorization: the checkpoint's samples against m of the images its run
 // trained on and m held-out images of the other Fashion-MNIST split (m = the
-// training set's size, at most n), in the classifier's features.
-ev::MemorizationReport memorization_row(const std::string& checkpoint, const ev::LoadedClassifier& clf,
-                                        const ev::FeatureSet& fake, int64_t n, uint64_t seed, int64_t batch) {
+// training set's size, at most n), in the classifier's features. With a small
+// training set the held-out draw dominates the noise, so it is repeated
+// (kHeldOutDraws seeded draws) and the mean and sd over draws are reported.
+struct MemorizationResult {
+  ev::MemorizationReport mean;  // each field averaged over the draws
+  double closer_sd = 0;         // sd of closer_to_train over the draws
+  int64_t draws = 0;
+};
+
+MemorizationResult memorization_row(const std::string& checkpoint, const ev::LoadedClassifier& clf,
+                                    const ev::FeatureSet& fake, int64_t n, uint64_t seed, int64_t batch) {
+  constexpr int64_t kHeldOutDraws = 10;
   const models::TrainerConfig cfg = models::load_trained_generator(checkpoint).config;
   const models::Dataset train = models::load_training_data(cfg);
   GAN_CHECK(train.images.dim() == 4, "eval --memorization: the run trained on '", cfg.dataset,
@@ -54,16 +57,41 @@ ev::MemorizationReport memorization_row(const std::string& checkpoint, const ev:
   const models::Dataset held = ev::load_real_split(held_split);
   const int64_t m = std::min({train.size(), held.size(), n});
   const Tensor tf = ev::extract_features(*clf.net, ev::draw_images(train, m, seed + 3), batch).features;
-  const Tensor hf = ev::extract_features(*clf.net, ev::draw_images(held, m, seed + 4), batch).features;
-  const ev::MemorizationReport r = ev::memorization(fake.features, tf, hf);
-  std::printf("memorization: %lld samples vs %lld training images of %s and %lld held-out images of %s:\n"
-              "  closer to a training image than to a held-out one: %.3f (0.5: no preference, 1: copies)\n"
+  MemorizationResult res;
+  res.draws = kHeldOutDraws;
+  std::vector<double> closer;
+  ev::MemorizationReport& a = res.mean;
+  for (int64_t k = 0; k < kHeldOutDraws; ++k) {
+    const Tensor hf = ev::extract_features(*clf.net, ev::draw_images(held, m, seed + 4 + static_cast<uint64_t>(k)),
+                                           batch).features;
+    const ev::MemorizationReport r = ev::memorization(fake.features, tf, hf);
+    a.n_fake = r.n_fake;
+    a.n_train = r.n_train;
+    a.n_heldout = r.n_heldout;
+    closer.push_back(r.closer_to_train);
+    a.closer_to_train += r.closer_to_train / kHeldOutDraws;
+    a.median_nn_ratio += r.median_nn_ratio / kHeldOutDraws;
+    a.median_nn_train += r.median_nn_train / kHeldOutDraws;
+    a.median_nn_heldout += r.median_nn_heldout / kHeldOutDraws;
+  }
+  double ss = 0;
+  for (double c : closer) ss += (c - a.closer_to_train) * (c - a.closer_to_train);
+  res.closer_sd = std::sqrt(ss / static_cast<double>(kHeldOutDraws - 1));
+  std::printf("memorization: %lld samples vs %lld training images of %s and %lld held-out images of %s "
+              "(%lld draws):\n"
+              "  closer to a training image than to a held-out one: %.3f +- %.3f (0.5: no preference, 1: copies)\n"
               "  median nearest distance train / held-out: %.3f / %.3f, median ratio %.3f\n",
-              static_cast<long long>(r.n_fake), static_cast<long long>(r.n_train), cfg.dataset.c_str(),
-              static_cast<long long>(r.n_heldout), held_split.c_str(), r.closer_to_train, r.median_nn_train,
-              r.median_nn_heldout, r.median_nn_ratio);
-  return r;
+              static_cast<long long>(a.n_fake), static_cast<long long>(a.n_train), cfg.dataset.c_str(),
+              static_cast<long long>(a.n_heldout), held_split.c_str(), static_cast<long long>(res.draws),
+              a.closer_to_train, res.closer_sd, a.median_nn_train, a.median_nn_heldout, a.median_nn_ratio);
+  return res;
 }
+
+struct Row {
+  std::string name;
+  ev::EvalReport report;
+  std::optional<MemorizationResult> memorization;  // --memorization, the checkpoint's row
+};
 
 void write_features(const std::string& path, const ev::RealReference& ref, const ev::FeatureSet& fake,
                     const std::string& what) {
@@ -174,8 +202,10 @@ void run_eval(const EvalArgs& a) {
       const nlohmann::ordered_json report = nlohmann::ordered_json::parse(ev::to_json(r.report));  // outlives items()
       for (const auto& [k, v] : report.items()) j[k] = v;
       if (r.memorization) {
-        const ev::MemorizationReport& m = *r.memorization;
-        j["memorization"] = {{"n_fake", m.n_fake},
+        const ev::MemorizationReport& m = r.memorization->mean;
+        j["memorization"] = {{"draws", r.memorization->draws},
+                             {"closer_to_train_sd", r.memorization->closer_sd},
+                             {"n_fake", m.n_fake},
                              {"n_train", m.n_train},
                              {"n_heldout", m.n_heldout},
                              {"closer_to_train", m.closer_to_train},
