@@ -125,9 +125,11 @@ void run_train(const TrainArgs& a) {
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::printf("%s\n", trainer.diagnostics_summary().c_str());
-  std::printf("done: %lld steps; samples in %s/samples, checkpoint %s, metrics %s/metrics.jsonl, plots %s/report\n",
+  const bool logged = std::filesystem::exists(cfg.out_dir + "/metrics.jsonl");
+  std::printf("done: %lld steps; samples in %s/samples, checkpoint %s, %s\n",
               static_cast<long long>(trainer.current_step()), cfg.out_dir.c_str(), trainer.checkpoint_path().c_str(),
-              cfg.out_dir.c_str(), cfg.out_dir.c_str());
+              logged ? ("metrics " + cfg.out_dir + "/metrics.jsonl, plots " + cfg.out_dir + "/report").c_str()
+                     : "no metrics (nothing was logged: log_every)");
 }
 
 }  // namespace

@@ -353,7 +353,10 @@ void Trainer::train(const std::function<void(const StepStats&)>& on_step) {
   if (any) {
     write_samples((fs::path(cfg_.out_dir) / "samples" / "final.png").string());
     if (state_->metrics.is_open()) state_->metrics.flush();
-    write_report(cfg_.out_dir);
+    // No metrics.jsonl (log_every = 0, or a run shorter than log_every that
+    // evaluated nothing): nothing to plot, and gan report would call the folder
+    // no run; the checkpoint and samples are what such a run is for.
+    if (fs::exists(fs::path(cfg_.out_dir) / "metrics.jsonl")) write_report(cfg_.out_dir);
   }
 }
 

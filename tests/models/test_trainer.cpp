@@ -260,6 +260,23 @@ TEST(TrainerOutputs, WritesMetricsSamplesConfigAndALoadableGenerator) {
             t.system().generate(t.sampling_generator(), t.fixed_latent()).to_double_vector());
 }
 
+// A run that logs nothing (shorter than log_every, or log_every = 0) still ends
+// cleanly with its checkpoint and final grid; there is just no report to plot.
+TEST(TrainerOutputs, ARunThatLoggedNothingEndsWithoutAReport) {
+  for (int64_t log_every : {10, 0}) {
+    TrainerConfig c = tiny_config(temp_dir("nolog" + std::to_string(log_every)));
+    c.steps = 2;
+    c.log_every = log_every;
+    c.eval_every = 0;
+    Trainer t(c, synthetic_data());
+    EXPECT_NO_THROW(t.train({})) << "log_every " << log_every;
+    EXPECT_TRUE(fs::exists(t.checkpoint_path()));
+    EXPECT_TRUE(fs::exists(c.out_dir + "/samples/final.png"));
+    EXPECT_FALSE(fs::exists(c.out_dir + "/metrics.jsonl"));
+    EXPECT_FALSE(fs::exists(c.out_dir + "/report"));
+  }
+}
+
 TEST(TrainerConfigText, SetValidateAndJsonRoundTrip) {
   TrainerConfig c;
   set_config_value(c, "lr_d", "4e-4");
