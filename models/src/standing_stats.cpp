@@ -40,7 +40,13 @@ int64_t standing_stats(const TrainedGenerator& t, int64_t batches, int64_t batch
 
   t.G->to(device);
   t.G->eval();
-  for (const Norm& n : norms) n.m->train(true);
+  for (const Norm& n : norms) {
+    n.m->train(true);
+    // A norm's own children (BigGAN's spectrally normalized gain / bias Linears) stay in eval mode, so their
+    // power iteration does not run: only the running statistics change.
+    for (auto& [name, child] : n.m->named_modules())
+      if (child.get() != n.m) child->eval();
+  }
   NoGradGuard ng;
   Generator gen(seed);
   for (int64_t k = 1; k <= batches; ++k) {

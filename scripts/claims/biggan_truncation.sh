@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-runs/claims/biggan}"; steps="${2:-1800}"; n="${3:-5000}"
-gan=build/cpu/cli/gan
+gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 "$gan" train --config configs/biggan-fmnist32.toml --set steps="$steps" --set out_dir="$out" \
   --set eval_every=0 --set log_every=50 --resume auto -q

@@ -142,5 +142,34 @@ TEST(ConditionalBatchNorm2d, LinearProjectionIsOnePlusGamma) {
   EXPECT_THROW(emb(x, e), Error);                           // labels must be i64 [N]
 }
 
+// BigGAN's SNLinear gains: the children "gamma" / "beta" are spectral-norm
+// wrappers and the affine uses W / sigma.
+TEST(ConditionalBatchNorm2d, SpectralLinearProjectionUsesNormalizedWeights) {
+  Generator gen(7);
+  nn::ConditionalBatchNorm2d cbn(4, 6, nn::CondSource::linear_projection, gen, 1e-5, 0.1, DType::f32, true);
+  ASSERT_NE(cbn.gamma_sn, nullptr);
+  ASSERT_NE(cbn.beta_sn, nullptr);
+  EXPECT_TRUE(cbn.gamma_sn->weight_orig.is_same(cbn.gamma_linear->weight));  // before any forward
+  std::vector<std::string> names;
+  for (const auto& [name, t] : cbn.state_dict()) names.push_back(name);
+  EXPECT_EQ(names, (std::vector<std::string>{"running_mean", "running_var", "num_batches_tracked", "gamma.bias",
+                                             "gamma.weight_orig", "gamma.weight_u", "gamma.weight_v", "beta.bias",
+                                             "beta.weight_orig", "beta.weight_u", "beta.weight_v"}));
+  const Tensor x = Tensor::randn({3, 4, 2, 2}, gen);
+  const Tensor e = Tensor::randn({3, 6}, gen);
+  const Tensor y = cbn(x, e);
+  // After the forward, each wrapped Linear's weight is its W / sigma: the reference uses them.
+  const Tensor wg = cbn.gamma_linear->weight.detach(), wb = cbn.beta_linear->weight.detach();
+  const Tensor gm = ops::linear(e, wg, cbn.gamma_linear->bias).detach() + 1.0;
+  const Tensor bt = ops::linear(e, wb, cbn.beta_linear->bias).detach();
+  const Tensor xhat = ops::batch_norm(x, {}, {}, {}, {}, true);
+  EXPECT_LE(max_abs_diff(y, affine_by_hand(xhat, gm, bt)), 1e-5);
+  EXPECT_GT(max_abs_diff(wg, cbn.gamma_sn->weight_orig.detach()), 1e-3);  // normalized, not the raw weight
+  ops::sum(y * x).backward();
+  EXPECT_TRUE(cbn.gamma_sn->weight_orig.grad().defined());
+  EXPECT_THROW(nn::ConditionalBatchNorm2d(4, 10, nn::CondSource::class_embedding, gen, 1e-5, 0.1, DType::f32, true),
+               Error);
+}
+
 }  // namespace
 }  // namespace gan

@@ -154,6 +154,31 @@ TEST(SpectralNormModule, ForwardUsesNormalizedWeightAndGradReachesWeightOrig) {
   EXPECT_FALSE(sn->weight_u.requires_grad());
 }
 
+// BigGAN's SNEmbedding: the table [num, dim] is normalized as a [num, dim]
+// matrix (rows = num, as torch.nn.utils.spectral_norm on an Embedding) and
+// the lookup picks rows of E / sigma; no bias.
+TEST(SpectralNormModule, EmbeddingLooksUpRowsOfTheNormalizedTable) {
+  Generator gen(6);
+  auto table = std::make_shared<nn::Embedding>(5, 7, gen);
+  auto sn = nn::spectral_norm(table, gen);
+  const NamedTensors sd = sn->state_dict();
+  ASSERT_EQ(sd.size(), 3u);
+  EXPECT_EQ(sd[0].first, "weight_orig");
+  EXPECT_EQ(sd[0].second.shape(), (Shape{5, 7}));
+  EXPECT_EQ(sn->weight_u.shape(), (Shape{5}));
+  EXPECT_EQ(sn->weight_v.shape(), (Shape{7}));
+  const Tensor e_orig = sn->weight_orig.detach().clone();
+  const Tensor idx = Tensor::from_data({4}, std::vector<int64_t>{3, 0, 3, 4});
+  const Tensor y = (*sn)(idx);
+  const double s = bilinear(e_orig, sn->weight_u, sn->weight_v);
+  EXPECT_LE(max_abs_diff(y, ops::index_select0(e_orig / s, idx)), 1e-6);
+  ops::sum(ops::square(y)).backward();
+  ASSERT_TRUE(sn->weight_orig.grad().defined());
+  // Rows 1 and 2 were not looked up, but sigma depends on them: their gradient is not zero.
+  EXPECT_GT(std::abs(sn->weight_orig.grad().to_double_vector()[7]), 0.0);
+  EXPECT_THROW(nn::spectral_norm(std::shared_ptr<nn::Embedding>(), gen), Error);
+}
+
 TEST(SpectralNormModule, StateDictRoundTrip) {
   Generator gen(5), gen2(99);
   auto a = nn::spectral_norm(std::make_shared<nn::ConvTranspose2d>(4, 3, 4, gen, 2, 1), gen);

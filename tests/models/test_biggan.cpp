@@ -49,9 +49,12 @@ TEST(Biggan, SpectralNormEverywhereCbnInEveryStageAttentionAt16) {
   EXPECT_EQ(g["SpectralNorm(ConvTranspose2d)"], 4);  // 3 stages + the output conv
   EXPECT_EQ(g["SpectralNorm(Conv2d)"], 4);           // BigGAN's attention: f, g, h, o
   EXPECT_EQ(g["ConditionalBatchNorm2d"], 3);
-  EXPECT_EQ(g["BatchNorm2d"] + g["ConvTranspose2d"] + g["Conv2d"], 0);
+  EXPECT_EQ(g["SpectralNorm(Linear)"], 3 * 2);     // every CBN's gain and bias (BigGAN's SNLinear)
+  EXPECT_EQ(g["BatchNorm2d"] + g["ConvTranspose2d"] + g["Conv2d"] + g["Linear"], 0);
+  EXPECT_EQ(g["Embedding"], 1);                    // the shared class embedding stays plain
   EXPECT_EQ(d["SpectralNorm(Conv2d)"], 4 + 4);
-  EXPECT_EQ(d["Conv2d"] + d["BatchNorm2d"], 0);
+  EXPECT_EQ(d["SpectralNorm(Embedding)"], 1);      // the projection's class embedding (SNEmbedding)
+  EXPECT_EQ(d["Conv2d"] + d["BatchNorm2d"] + d["Embedding"], 0);
   auto& bg = dynamic_cast<BigganGenerator&>(*G);
   EXPECT_EQ(bg.chunk, 3);
   EXPECT_EQ(bg.shared->weight.shape(), (Shape{10, 6}));
@@ -109,13 +112,16 @@ TEST(Biggan, HierarchicalZEachChunkReachesItsStage) {
   for (int64_t k = 1; k < chunks; ++k) {
     for (int64_t s = 0; s < chunks - 1; ++s) {
       G->load_state_dict(state);
-      // Zero stage s's CBN gain/bias weights on the z columns [sd, sd + c) of its conditioning.
-      for (auto* lin : {bg.norms[static_cast<size_t>(s)]->gamma_linear.get(), bg.norms[static_cast<size_t>(s)]->beta_linear.get()}) {
-        std::vector<double> w = lin->weight.to_double_vector();
+      // Zero stage s's CBN gain/bias weights (the raw ones, under spectral norm) on the z columns
+      // [sd, sd + c) of its conditioning.
+      for (auto* sn : {bg.norms[static_cast<size_t>(s)]->gamma_sn.get(), bg.norms[static_cast<size_t>(s)]->beta_sn.get()}) {
+        ASSERT_NE(sn, nullptr);
+        std::vector<double> w = sn->weight_orig.to_double_vector();
         const int64_t cols = sd + c;
-        for (int64_t r = 0; r < lin->weight.size(0); ++r)
+        for (int64_t r = 0; r < sn->weight_orig.size(0); ++r)
           for (int64_t j = sd; j < cols; ++j) w[static_cast<size_t>(r * cols + j)] = 0;
-        lin->weight.copy_(Tensor::from_data(lin->weight.shape(), w));
+        NoGradGuard ng;
+        sn->weight_orig.copy_(Tensor::from_data(sn->weight_orig.shape(), w));
       }
       if (s == k - 1) EXPECT_EQ(max_change(k), 0.0) << "chunk " << k << " reaches G elsewhere than stage " << s;
       else EXPECT_GT(max_change(k), 1e-4) << "chunk " << k << " lost by zeroing stage " << s;
@@ -206,7 +212,7 @@ TEST(Biggan, GLossIsHingePlusBetaTimesOrthoOverGsWeights) {
         ortho += dot * dot;
       }
   }
-  EXPECT_EQ(layers, 8);
+  EXPECT_EQ(layers, 8 + 6);  // convs, attention, CBN Linears
   double logged = -1, adv = -1;
   for (const auto& [k, v] : out.scalars) {
     if (k == "ortho") logged = v;
@@ -266,7 +272,7 @@ TEST(Biggan, SpectralNormGivesSigmaNearOne) {
       EXPECT_NEAR(sigma_of(mat), 1.0, 0.02) << name << " [" << rows << ", " << cols << "]";
     }
   }
-  EXPECT_EQ(layers, 8 + 8);
+  EXPECT_EQ(layers, 8 + 6 + 8 + 1);  // G: convs, attention, CBN Linears; D: convs, attention, embedding
 }
 
 TEST(Biggan, BadKeysNameTheTableAndKey) {

@@ -78,6 +78,8 @@ std::map<std::string, NormState> by_hand(const TrainedGenerator& t, int64_t batc
       } else if (auto* c = dynamic_cast<nn::ConditionalBatchNorm2d*>(m.get())) {
         c->momentum = 1.0;
         c->train(true);
+        for (auto& [child_name, child] : c->named_modules())  // BigGAN's SN gain / bias: no power iteration
+          if (child.get() != c) child->eval();
       }
     }
     Latent l = t.sample_latent(b, gen);

@@ -168,6 +168,35 @@ TEST_P(StyleganModes, TruncationPsiZeroIsWAvgAndOneIsIdentity) {
     for (size_t k = 0; k < per; ++k) ASSERT_NEAR(v[i * per + k], v[k], 1e-5 * std::max(1.0, std::abs(v[k]))) << "sample " << i;
 }
 
+// truncation_cutoff = k: only the first k ws (the coarse layers) are
+// truncated, the rest stay w(z) — the official code's truncation_cutoff.
+TEST_P(StyleganModes, TruncationCutoffTruncatesTheCoarseLayersOnly) {
+  SystemSetup s = stylegan_setup(GetParam());
+  s.options.set("truncation_psi", "0.5");
+  s.options.set("truncation_cutoff", "3");
+  Built b = build(s);
+  StyleganGenerator& g = b.g();
+  Generator gen(11);
+  {
+    NoGradGuard ng;
+    g.w_avg.copy_(Tensor::randn({16}, gen));
+    for (auto& [name, p] : g.named_parameters())  // noise scales off zero, so the noise path is exercised too
+      if (name.find("noise") != std::string::npos) p.copy_(Tensor::randn(p.shape(), gen));
+  }
+  NoGradGuard ng;
+  g.eval();
+  const Latent l = b.sys->sample_latent(3, gen, Device::cpu());
+  const StyleganCodes c = unpack_stylegan_codes(l.c, 32, 16);
+  const Tensor w = g.map(l.z), wt = g.truncate(w, 0.5);
+  std::vector<Tensor> ws(static_cast<size_t>(g.num_ws()), w);
+  for (size_t i = 0; i < 3; ++i) ws[i] = wt;
+  EXPECT_EQ(values(b.sys->generate(g, l)), values(g.synthesize(ws, c.noise)));
+  std::vector<Tensor> all(static_cast<size_t>(g.num_ws()), wt);
+  EXPECT_NE(values(b.sys->generate(g, l)), values(g.synthesize(all, c.noise)));  // the cutoff matters
+  s.options.set("truncation_cutoff", "-1");
+  EXPECT_NE(testing::error_of([&] { make_system("stylegan", s); }).find("truncation_cutoff"), std::string::npos);
+}
+
 TEST_P(StyleganModes, WAvgFollowsTheMappingInTrainingOnly) {
   Built b = build(stylegan_setup(GetParam()));
   StyleganGenerator& g = b.g();

@@ -7,7 +7,7 @@
 namespace gan::nn {
 
 ConditionalBatchNorm2d::ConditionalBatchNorm2d(int64_t c, int64_t cond, CondSource src, Generator& gen,
-                                               double eps_, double momentum_, DType dtype)
+                                               double eps_, double momentum_, DType dtype, bool spectral)
     : Module("ConditionalBatchNorm2d"), num_features(c), cond_size(cond), source(src), eps(eps_),
       momentum(momentum_) {
   GAN_CHECK(c > 0, "ConditionalBatchNorm2d: num_features must be positive, got ", c);
@@ -21,9 +21,18 @@ ConditionalBatchNorm2d::ConditionalBatchNorm2d(int64_t c, int64_t cond, CondSour
     NoGradGuard ng;  // BigGAN / projection-cGAN init: the layer starts as plain batch norm
     gamma_embedding->weight.fill_(1.0);
     beta_embedding->weight.fill_(0.0);
+    GAN_CHECK(!spectral, "ConditionalBatchNorm2d: spectral norm needs the linear_projection source (the "
+              "class_embedding tables start at ones / zeros)");
   } else {
-    gamma_linear = register_module("gamma", std::make_shared<Linear>(cond, c, gen, true, dtype));
-    beta_linear = register_module("beta", std::make_shared<Linear>(cond, c, gen, true, dtype));
+    gamma_linear = std::make_shared<Linear>(cond, c, gen, true, dtype);
+    beta_linear = std::make_shared<Linear>(cond, c, gen, true, dtype);
+    if (spectral) {
+      gamma_sn = register_module("gamma", spectral_norm(gamma_linear, gen));
+      beta_sn = register_module("beta", spectral_norm(beta_linear, gen));
+    } else {
+      register_module("gamma", gamma_linear);
+      register_module("beta", beta_linear);
+    }
   }
   running_mean = register_buffer("running_mean", Tensor::zeros({c}, Options{dtype}));
   running_var = register_buffer("running_var", Tensor::ones({c}, Options{dtype}));
@@ -46,8 +55,9 @@ Tensor ConditionalBatchNorm2d::forward(const Tensor& x, const Tensor& cond) {
   } else {
     GAN_CHECK(cond.shape() == Shape({x.size(0), cond_size}), op, ": expected conditioning [", x.size(0), ", ",
               cond_size, "] for input ", shape_str(x.shape()), ", got ", shape_str(cond.shape()));
-    gamma = ops::add(gamma_linear->forward(cond), 1.0);  // y = (1 + gamma(e)) * xhat + beta(e)
-    beta = beta_linear->forward(cond);
+    // y = (1 + gamma(e)) * xhat + beta(e)
+    gamma = ops::add(gamma_sn ? gamma_sn->forward(cond) : gamma_linear->forward(cond), 1.0);
+    beta = beta_sn ? beta_sn->forward(cond) : beta_linear->forward(cond);
   }
   if (is_training()) {
     NoGradGuard guard;

@@ -53,6 +53,8 @@ SpectralNorm::SpectralNorm(std::shared_ptr<Conv2d> l, Generator& gen, int n_iter
     : SpectralNorm(l, l ? &l->weight : nullptr, l ? l->bias : Tensor(), 0, gen, n_iter, eps_) {}
 SpectralNorm::SpectralNorm(std::shared_ptr<ConvTranspose2d> l, Generator& gen, int n_iter, double eps_)
     : SpectralNorm(l, l ? &l->weight : nullptr, l ? l->bias : Tensor(), 1, gen, n_iter, eps_) {}
+SpectralNorm::SpectralNorm(std::shared_ptr<Embedding> l, Generator& gen, int n_iter, double eps_)
+    : SpectralNorm(l, l ? &l->weight : nullptr, Tensor(), 0, gen, n_iter, eps_) {}
 
 Tensor SpectralNorm::compute_weight(Tensor* sigma_out) {
   Tensor w = ops::spectral_norm_weight(weight_orig, weight_u, weight_v, n_power_iterations, is_training(), dim, eps,

@@ -39,8 +39,8 @@ BigganGenerator::BigganGenerator(const BigganGOptions& o, Generator& gen)
   for (size_t i = 0; i < w.size(); ++i, side *= 2) {
     // Stage 0: [N, chunk, 1, 1] -> [N, w0, k0, k0]; later stages double H and W. No bias: BN follows.
     convs.push_back(i == 0 ? sn_convt(chunk, w[0], side, 1, 0, false) : sn_convt(w[i - 1], w[i], 4, 2, 1, false));
-    norms.push_back(std::make_shared<nn::ConditionalBatchNorm2d>(w[i], o.shared_dim + chunk,
-                                                                 nn::CondSource::linear_projection, gen));
+    norms.push_back(std::make_shared<nn::ConditionalBatchNorm2d>(
+        w[i], o.shared_dim + chunk, nn::CondSource::linear_projection, gen, 1e-5, 0.1, DType::f32, o.spectral_cbn));
     register_module("conv" + std::to_string(i), convs.back());
     register_module("norm" + std::to_string(i), norms.back());
     if (side == d.attention_at) {

@@ -4,15 +4,18 @@
 //   G  class-conditional BN from [shared class embedding ; z chunk] in every
 //      stage, hierarchical z (skip-z: z split into stages + 1 chunks, the first
 //      into the first transposed conv, one per CBN), spectral norm on every
-//      conv, BigGAN's self-attention at attention_at (biggan_nets.h);
+//      conv and on the CBN gain / bias Linears, BigGAN's self-attention at
+//      attention_at (biggan_nets.h);
 //   D  the projection discriminator (Miyato & Koyama 2018; nets/projection_d.h)
-//      on the DCGAN D body with spectral norm on every conv, no batch norm,
-//      ReLU (leaky_slope 0), BigGAN's self-attention at attention_at;
+//      on the DCGAN D body with spectral norm on every conv and on the class
+//      embedding (BigGAN's SNEmbedding), no batch norm, ReLU (leaky_slope 0),
+//      BigGAN's self-attention at attention_at;
 //   loss  hinge (required), plus on G's loss the orthogonal regularisation
 //      beta * sum_W ||W W^T (.) (1 - I)||_F^2 over G's spectrally normalized
-//      weights (spectral_weight_matrices: the convs and the attention's
-//      1x1 convs, each [out, in * k * k]; skipped: the shared embedding, the
-//      CBN gain/bias Linears, biases and gamma), beta = ortho_beta (1e-4);
+//      weights (spectral_weight_matrices: the convs, the attention's 1x1 convs
+//      and the CBN Linears, each [out, in * k * k]; skipped, as in
+//      BigGAN-PyTorch: the shared embedding, biases and gamma), beta =
+//      ortho_beta (1e-4);
 //   run keys in its config: 2 D steps per G step, Adam (0, 0.999) with
 //      lr_g 1e-4 / lr_d 4e-4, EMA of G.
 // Logs every step (metrics.jsonl): ortho (the unscaled penalty sum) and
@@ -82,7 +85,7 @@ class Biggan : public GanSystem {
   bool conditional() const override { return true; }
   nn::ModulePtr make_generator(Generator& init) override { return std::make_shared<BigganGenerator>(g_, init); }
   nn::ModulePtr make_discriminator(Generator& init) override {
-    return std::make_shared<nets::ProjectionDiscriminator>(d_, k_, init);
+    return std::make_shared<nets::ProjectionDiscriminator>(d_, k_, init, /*spectral_embed=*/true);
   }
   Latent sample_latent(int64_t n, Generator& gen, Device device, int64_t klass) override {
     return nets::conditional_latent(n, g_.net.z_dim, k_, gen, device, klass);

@@ -28,7 +28,8 @@
 // evaluate(), gan sample / gan eval all use EMA G or a loaded G in eval mode:
 // never mixed (their latents still carry a crossover, which is ignored), and
 // truncated in W when truncation_psi != 1 (w' = w_avg + psi (w - w_avg) at
-// every layer). w_avg is G's buffer, an EMA (0.995) of the mapping's batch
+// the first truncation_cutoff style layers, the coarse ones, as the official
+// code's truncation_cutoff; 0 = every layer). w_avg is G's buffer, an EMA (0.995) of the mapping's batch
 // means over training forwards; the Trainer copies buffers into EMA G.
 // truncation_psi is a key of the run's table, stored in the checkpoint; a
 // user picks it when sampling or evaluating a checkpoint with
@@ -129,6 +130,7 @@ class Stylegan : public GanSystem {
     }
     mixing_prob_ = options().number("mixing_prob");
     psi_ = options().number("truncation_psi");
+    cutoff_ = options().integer("truncation_cutoff");
     gamma_ = options().number("r1_gamma");
     r1_every_ = options().integer("r1_every");
     measure_n_ = options().integer("measure_n");
@@ -142,6 +144,7 @@ class Stylegan : public GanSystem {
     GAN_CHECK(mixing_prob_ >= 0 && mixing_prob_ <= 1, key("mixing_prob"), "must be in [0, 1], got ", mixing_prob_);
     GAN_CHECK(std::isfinite(psi_) && psi_ >= -1 && psi_ <= 1, key("truncation_psi"), "must be in [-1, 1] (1 = off), got ",
               psi_);
+    GAN_CHECK(cutoff_ >= 0, key("truncation_cutoff"), "must be >= 0 (0 = every style layer), got ", cutoff_);
     GAN_CHECK(std::isfinite(gamma_) && gamma_ >= 0, key("r1_gamma"), "must be >= 0 (0 = off), got ", gamma_);
     GAN_CHECK(r1_every_ >= 1, key("r1_every"), "must be >= 1 (1 = R1 every step), got ", r1_every_);
     GAN_CHECK(measure_n_ == 0 || measure_n_ >= 2, key("measure_n"), "must be 0 (off) or >= 2, got ", measure_n_);
@@ -170,8 +173,12 @@ class Stylegan : public GanSystem {
     auto& g = nets::as<StyleganGenerator>(G, "stylegan");
     const StyleganCodes c = unpack_stylegan_codes(l.c, g_.image_size, g_.w_dim);
     if (g.is_training()) return g.synthesize(g.styles(l.z, c.z2, c.crossover), c.noise);
-    const Tensor w = g.truncate(g.map(l.z), psi_);
-    return g.synthesize(std::vector<Tensor>(static_cast<size_t>(num_ws_), w), c.noise);
+    const Tensor w = g.map(l.z);
+    const Tensor wt = g.truncate(w, psi_);
+    const int64_t cut = cutoff_ == 0 ? num_ws_ : std::min(cutoff_, num_ws_);
+    std::vector<Tensor> ws(static_cast<size_t>(num_ws_), w);
+    for (int64_t i = 0; i < cut; ++i) ws[static_cast<size_t>(i)] = wt;  // coarse layers first
+    return g.synthesize(ws, c.noise);
   }
 
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor&) override {
@@ -297,6 +304,7 @@ class Stylegan : public GanSystem {
   StyleganDOptions d_;
   int64_t num_ws_ = 8;
   double mixing_prob_ = 0.9, psi_ = 1, gamma_ = 0.1;
+  int64_t cutoff_ = 0;  // truncation_cutoff: the first this many ws are truncated; 0 = all
   int64_t r1_every_ = 16, measure_n_ = 64;
   bool clf_tried_ = false;
   std::shared_ptr<eval::FeatureClassifier> clf_;
@@ -328,6 +336,9 @@ SystemInfo gan_system_stylegan() {
               {"truncation_psi", OptionType::number, "1",
                "truncation in W of eval-mode samples (grids, metrics, gan sample / eval of this checkpoint): "
                "w_avg + psi (w - w_avg); 1 = off (the paper's figures: 0.7)"},
+              {"truncation_cutoff", OptionType::integer, "0",
+               "truncate only the first this many style layers, the coarse ones (the official code: 8 of 18 at "
+               "1024^2, i.e. up to 32x32; here 8 ws at 32x32, two per side); 0 = every layer"},
               {"r1_gamma", OptionType::number, "0.1",
                "R1 weight gamma ((gamma/2) E|grad D(x)|^2 on reals; the paper: 10 at 1024^2; StyleGAN2-ADA's CIFAR: "
                "0.01; 0 = off)"},

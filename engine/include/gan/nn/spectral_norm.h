@@ -1,6 +1,6 @@
-// SpectralNorm: spectral normalization of a Linear, Conv2d or ConvTranspose2d
-// weight (Miyato et al. 2018), with PyTorch's torch.nn.utils.spectral_norm
-// semantics and state_dict names.
+// SpectralNorm: spectral normalization of a Linear, Conv2d, ConvTranspose2d or
+// Embedding weight (Miyato et al. 2018), with PyTorch's
+// torch.nn.utils.spectral_norm semantics and state_dict names.
 //
 //   auto d1 = nn::spectral_norm(std::make_shared<nn::Conv2d>(3, 64, 4, gen, 2, 1), gen);
 //   y = (*d1)(x);   // recomputes weight = weight_orig / sigma, then runs the conv
@@ -10,7 +10,8 @@
 // buffers hold the power-iteration vectors:
 //   weight_u [rows] ~ normalize(N(0, 1)),  weight_v [cols] ~ normalize(N(0, 1))
 // with rows = out features (dim 0 for Linear/Conv2d, dim 1 for ConvTranspose2d's
-// [in, out, kh, kw], as PyTorch) and cols = numel / rows. state_dict keys:
+// [in, out, kh, kw], as PyTorch; an Embedding's [num, dim] has rows = num, as
+// torch and BigGAN's SNEmbedding) and cols = numel / rows. state_dict keys:
 // "bias", "weight_orig", "weight_u", "weight_v" (PyTorch's order), so a
 // checkpoint of torch.nn.utils.spectral_norm(layer) loads by name.
 //
@@ -35,13 +36,15 @@ class SpectralNorm : public Module {
   SpectralNorm(std::shared_ptr<Conv2d> layer, Generator& gen, int n_power_iterations = 1, double eps = 1e-12);
   SpectralNorm(std::shared_ptr<ConvTranspose2d> layer, Generator& gen, int n_power_iterations = 1,
                double eps = 1e-12);
+  // An all-zero weight has sigma 0 and gives NaN (as in PyTorch): initialize it first.
+  SpectralNorm(std::shared_ptr<Embedding> layer, Generator& gen, int n_power_iterations = 1, double eps = 1e-12);
 
   Tensor forward(const Tensor& x) override;
   // W / sigma for the current mode (training: updates weight_u/weight_v first); also stores it in the
   // layer's weight. sigma_out, if given, receives sigma (detached, []).
   Tensor compute_weight(Tensor* sigma_out = nullptr);
 
-  ModulePtr layer;              // the wrapped Linear / Conv2d / ConvTranspose2d
+  ModulePtr layer;              // the wrapped Linear / Conv2d / ConvTranspose2d / Embedding
   int64_t dim;                  // 0, or 1 for ConvTranspose2d
   int n_power_iterations;
   double eps;

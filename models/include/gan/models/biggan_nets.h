@@ -15,8 +15,10 @@
 //     N(0, 0.02) is BigGAN-PyTorch's "N02" choice, as the rest of the zoo);
 //   * BigGAN's self-attention block (nn::AttentionVariant::biggan) after the
 //     stage whose maps are attention_at x attention_at.
-// Not spectrally normalized: the CBN's gain/bias Linears (BigGAN-PyTorch
-// wraps them; the engine's ConditionalBatchNorm2d holds plain Linears).
+//   * spectral norm on the CBN's gain / bias Linears too (spectral_cbn, on by
+//     default: BigGAN-PyTorch's SNLinear gains), so orthogonal regularisation
+//     reaches them as in its utils.ortho; the shared embedding stays plain
+//     (not normalized, not regularised), as there.
 //
 // 32x32, f = features_g, c = z_dim / 4, d = shared_dim:
 //   z_0 [N, c] -> SN ConvT(c, 4f, 4, 1, 0) 4x4 -> CBN([shared(y); z_1]) -> ReLU
@@ -41,6 +43,7 @@ struct BigganGOptions {
   DcganOptions net;          // image_size, channels, z_dim, features_g, attention_at (the rest unused)
   int64_t num_classes = 10;
   int64_t shared_dim = 128;  // the paper's shared embedding width
+  bool spectral_cbn = true;  // spectral norm on the CBN gain / bias Linears
 };
 
 // How many chunks z is split into: the stages of the image size, + 1.
@@ -71,8 +74,8 @@ class BigganGenerator : public nn::Module {
 // rows = its output units (SpectralNorm's dim: 0 for Conv2d / Linear, 1 for
 // ConvTranspose2d's [in, out, k, k]), cols = the rest flattened. With graph:
 // the penalty's gradient reaches the parameters. In BigGAN's G these are the
-// convs and the attention's 1x1 convs; not included: the shared class
-// embedding (BigGAN-PyTorch's blacklist), the CBN's gain/bias Linears, and
+// convs, the attention's 1x1 convs and the CBN's gain / bias Linears; not
+// included: the shared class embedding (BigGAN-PyTorch's blacklist) and
 // every 1-D parameter (biases, attention gamma).
 std::vector<Tensor> spectral_weight_matrices(nn::Module& m);
 
