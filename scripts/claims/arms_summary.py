@@ -9,7 +9,7 @@ then per arm the mean and sd over seeds.
 
   arms_summary.py ROOT TITLE ARM=LABEL[,ARM=LABEL...] SEED [SEED ...]
 """
-import json, os, statistics as st, sys
+import json, os, re, statistics as st, sys
 
 KEYS = [("recall", "recall"), ("coverage", "coverage"), ("class_entropy_bits", "entropy"),
         ("classes_covered", "classes"), ("frechet_classifier_distance", "FCD"), ("precision", "precision")]
@@ -24,7 +24,8 @@ def alarms(run):
 
 
 def main(root, title, arms, seeds):
-    arms = [a.split("=", 1) for a in arms.split(",")]
+    # Split on the commas that start a new ARM=, so a label may hold commas.
+    arms = [a.split("=", 1) for a in re.split(r",(?=\w+=)", arms)]
     print(title)
     print(f"{'arm':>20} {'seed':>4} " + " ".join(f"{h:>9}" for _, h in KEYS) + f" {'alarms':>7}")
     for arm, label in arms:

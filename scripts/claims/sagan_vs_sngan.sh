@@ -44,7 +44,7 @@ wait
 {
   scripts/claims/arms_summary.py "$root" \
     "sagan vs sngan with SAGAN's optimizer, Fashion-MNIST 32x32, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
-    sagan=sagan,sngan_ttur="sngan (TTUR, hinge)" "${seeds[@]}"
+    sagan=sagan,sngan_ttur="sngan (TTUR)" "${seeds[@]}"
   python3 - "$root" "${seeds[@]}" <<'PY'
 import json, sys
 root, seeds = sys.argv[1], sys.argv[2:]
