@@ -29,8 +29,9 @@
 // never mixed (their latents still carry a crossover, which is ignored), and
 // truncated in W when truncation_psi != 1 (w' = w_avg + psi (w - w_avg) at
 // the first truncation_cutoff style layers, the coarse ones, as the official
-// code's truncation_cutoff; 0 = every layer). w_avg is G's buffer, an EMA (0.995) of the mapping's batch
-// means over training forwards; the Trainer copies buffers into EMA G.
+// code's truncation_cutoff; 0 = every layer). w_avg is G's buffer, an EMA
+// (0.995) of the mapping's batch means over training forwards; the Trainer
+// copies buffers into EMA G.
 // truncation_psi is a key of the run's table, stored in the checkpoint; a
 // user picks it when sampling or evaluating a checkpoint with
 //   gan sample --checkpoint RUN/checkpoint.safetensors --set stylegan.truncation_psi=0.7
