@@ -15,14 +15,15 @@ ConditionalBatchNorm2d::ConditionalBatchNorm2d(int64_t c, int64_t cond, CondSour
             src == CondSource::class_embedding ? "num_classes" : "the conditioning size", " must be positive, got ",
             cond);
   GAN_CHECK(eps > 0, "ConditionalBatchNorm2d: eps must be positive, got ", eps);
+  GAN_CHECK(!spectral || src == CondSource::linear_projection,
+            "ConditionalBatchNorm2d: spectral norm needs the linear_projection source (the class_embedding tables "
+            "start at ones / zeros)");
   if (source == CondSource::class_embedding) {
     gamma_embedding = register_module("gamma", std::make_shared<Embedding>(cond, c, gen, dtype));
     beta_embedding = register_module("beta", std::make_shared<Embedding>(cond, c, gen, dtype));
     NoGradGuard ng;  // BigGAN / projection-cGAN init: the layer starts as plain batch norm
     gamma_embedding->weight.fill_(1.0);
     beta_embedding->weight.fill_(0.0);
-    GAN_CHECK(!spectral, "ConditionalBatchNorm2d: spectral norm needs the linear_projection source (the "
-              "class_embedding tables start at ones / zeros)");
   } else {
     gamma_linear = std::make_shared<Linear>(cond, c, gen, true, dtype);
     beta_linear = std::make_shared<Linear>(cond, c, gen, true, dtype);
