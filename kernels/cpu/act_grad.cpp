@@ -53,10 +53,9 @@ void act_grad(const ActGradParams& p, const T* g, const T* s, T* dx, Stream) {
       return run<T>(p.n, [=](int64_t i) { dx[i] = g[i] * select_bits(s[i] > T(0), pos, neg); });
     }
     case ActGrad::tanh:
-      return run<T>(p.n, [=](int64_t i) {
-        const T yy = s[i] * s[i];
-        dx[i] = g[i] * (T(1) - yy);
-      });
+      // (1 - y) * (1 + y), not 1 - y * y: exact 1 - y near |y| = 1, and no
+      // multiply-add for a compiler to contract (the CUDA kernel is the same).
+      return run<T>(p.n, [=](int64_t i) { dx[i] = g[i] * ((T(1) - s[i]) * (T(1) + s[i])); });
   }
   fail("act_grad", "unknown activation " + std::to_string(static_cast<int>(p.act)));
 }

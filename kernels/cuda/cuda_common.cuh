@@ -95,6 +95,21 @@ GAN_DEVICE_INLINE void store4(int64_t* p, const Vec4<int64_t>& v) {
 // ---- device math, overloaded on float/double ----------------------------------
 // float maps to the single-precision CUDA functions (expf, ...), which are the
 // C library's float functions under the emulator.
+// Products and sums nvcc may not contract into FMAs (__fmul_rn, __fadd_rn and
+// the double __d*_rn): for kernels that must round as their CPU reference,
+// which g++ compiles without FMAs (x86-64 without -mfma). On the H200 a
+// contracted x * g + b differed from the reference by 6e-6 relative where the
+// sum cancels.
+GAN_DEVICE_INLINE float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+GAN_DEVICE_INLINE double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+GAN_DEVICE_INLINE float add_rn(float a, float b) { return __fadd_rn(a, b); }
+GAN_DEVICE_INLINE double add_rn(double a, double b) { return __dadd_rn(a, b); }
+// a - b is a + (-b) exactly in IEEE arithmetic.
+template <class T>
+GAN_DEVICE_INLINE T sub_rn(T a, T b) {
+  return add_rn(a, -b);
+}
+
 GAN_DEVICE_INLINE float d_exp(float x) { return expf(x); }
 GAN_DEVICE_INLINE double d_exp(double x) { return exp(x); }
 GAN_DEVICE_INLINE float d_log(float x) { return logf(x); }

@@ -47,16 +47,6 @@ namespace {
 
 using namespace detail;
 
-GAN_DEVICE_INLINE float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-GAN_DEVICE_INLINE double mul_rn(double a, double b) { return __dmul_rn(a, b); }
-GAN_DEVICE_INLINE float add_rn(float a, float b) { return __fadd_rn(a, b); }
-GAN_DEVICE_INLINE double add_rn(double a, double b) { return __dadd_rn(a, b); }
-// a - b is a + (-b) exactly in IEEE arithmetic.
-template <class T>
-GAN_DEVICE_INLINE T sub_rn(T a, T b) {
-  return add_rn(a, -b);
-}
-
 // torch.lerp: w < 0.5 ? a + w*(b-a) : b - (b-a)*(1-w)   (the reference's lerp)
 template <class T>
 GAN_DEVICE_INLINE T lerp(T a, T b, T w) {

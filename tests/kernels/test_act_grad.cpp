@@ -37,10 +37,10 @@ T composite(ActGrad act, double slope, T g, T s) {
       const T factor = scaled + static_cast<T>(slope);
       return g * factor;
     }
-    case ActGrad::tanh: {
-      const T sq = s * s;
-      const T one_minus = T(1) - sq;
-      return g * one_minus;
+    case ActGrad::tanh: {  // mul(g, mul(rsub(1, y), add(y, 1)))
+      const T one_minus = T(1) - s;
+      const T one_plus = s + T(1);
+      return g * (one_minus * one_plus);
     }
   }
   return std::numeric_limits<T>::quiet_NaN();

@@ -15,7 +15,7 @@
 // | log         | g/x                                             | yes       |
 // | sqrt/rsqrt  | g/(2y), -g*y³/2                                 | yes       |
 // | relu/leaky  | g*step(x) / g*(s+(1-s)*step(x))                 | yes       |
-// | tanh        | g*(1-y²)                                        | yes       |
+// | tanh        | g*(1-y)(1+y)                                    | yes       |
 //
 // relu, leaky_relu and tanh run their first-order backward as one act_grad
 // kernel pass (kernels/act_grad.h: the same numbers as the composite, one pass
@@ -297,7 +297,7 @@ Tensor tanh(const Tensor& x) {
   autograd::record(y, "tanh", {x}, [y = SavedOutput(y)](const Tensor& g) {
     const Tensor t = y.get();
     if (!autograd::grad_enabled()) return Grads{act_grad_kernel("tanh_backward", kernels::ActGrad::tanh, g, t)};
-    return Grads{mul(g, rsub(1.0, mul(t, t)))};
+    return Grads{mul(g, mul(rsub(1.0, t), add(t, 1.0)))};  // (1 - y)(1 + y), as act_grad
   });
   return y;
 }

@@ -5,11 +5,11 @@
 // |------------|-------------|--------------------------------------------|
 // | relu       | x (input)   | g * (x > 0 ? 1 : 0)                        |
 // | leaky_relu | x (input)   | g * (x > 0 ? T(1-slope) + T(slope) : T(slope)) |
-// | tanh       | y (output)  | g * (1 - y*y)                              |
+// | tanh       | y (output)  | g * ((1 - y) * (1 + y))                    |
 //
 // Each formula is the engine's composite backward (ops/elementwise.cpp:
 // mul(g, step(x)), mul(g, add(mul(step(x), 1-slope), slope)),
-// mul(g, rsub(1, mul(y, y)))) evaluated with the same roundings in the same
+// mul(g, mul(rsub(1, y), add(y, 1)))) evaluated with the same roundings in the same
 // order, so the CPU kernel is bit-identical to it; it replaces 2-4 passes over
 // [n] (and their temporaries) with one. NaN in s: x > 0 is false (as step).
 //
