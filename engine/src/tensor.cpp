@@ -274,21 +274,14 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_
 // ---- in-place -------------------------------------------------------------------------
 
 Tensor& Tensor::fill_(double value) {
-  if (device().is_cuda()) {
-    // Fill on the host and copy: one transfer, no kernel needed for a rare operation.
-    Tensor host = Tensor::full(shape(), value, Options{dtype(), Device::cpu()});
-    detail::copy_bytes(device(), raw_data(), Device::cpu(), host.raw_data(), nbytes());
-    bump_version();
-    return *this;
-  }
+  // A kernel on every device: on a GPU it is enqueued like any op (no host
+  // copy, which would wait for the device).
   switch (dtype()) {
-    case DType::f32: kernels::cpu::fill<float>(numel(), static_cast<float>(value), data<float>()); break;
-    case DType::f64: kernels::cpu::fill<double>(numel(), value, data<double>()); break;
-    case DType::i64: {
-      int64_t* p = data<int64_t>();
-      std::fill(p, p + numel(), static_cast<int64_t>(value));
+    case DType::f32: GAN_KERNEL(*this, fill<float>)(numel(), static_cast<float>(value), data<float>(), stream_of(*this)); break;
+    case DType::f64: GAN_KERNEL(*this, fill<double>)(numel(), value, data<double>(), stream_of(*this)); break;
+    case DType::i64:
+      GAN_KERNEL(*this, fill<int64_t>)(numel(), static_cast<int64_t>(value), data<int64_t>(), stream_of(*this));
       break;
-    }
   }
   bump_version();
   return *this;

@@ -392,6 +392,7 @@ void cast(int64_t n, const From* x, To* y, Stream s) {
 GAN_INSTANTIATE_ELEMENTWISE(float)
 GAN_INSTANTIATE_ELEMENTWISE(double)
 #undef GAN_INSTANTIATE_ELEMENTWISE
+template void fill<int64_t>(int64_t, int64_t, int64_t*, Stream);  // counters (BatchNorm's num_batches_tracked)
 
 template void cast<float, double>(int64_t, const float*, double*, Stream);
 template void cast<double, float>(int64_t, const double*, float*, Stream);

@@ -10,6 +10,8 @@
 
 #include "gan/autograd.h"
 #include "gan/cuda/runtime.h"
+#include "gan/nn/conditional_batch_norm.h"
+#include "gan/nn/layers.h"
 #include "gan/ops.h"
 #include "cuda_compare.h"
 
@@ -62,6 +64,42 @@ TEST(CudaNormOps, BatchNormRunningStatsUpdatedLikeCpu) {
       return ops::batch_norm(in[0], in[1], in[2], cuda ? rm_d : rm_c, cuda ? rv_d : rv_c, false);
     }, {{5, 3, 4, 4}, {3}, {3}});
   }
+}
+
+// The modules, not only the op: moved to the device they count their batches
+// there. (num_batches_tracked was incremented through a device pointer on the
+// host: the first H200 training step died of it; the sim flavour's tests run
+// under the device-memory guard, GAN_SIMT_GUARD=1, which reports such an access.)
+TEST(CudaNormOps, BatchNormModulesCountBatchesOnTheDevice) {
+  GAN_REQUIRE_CUDA_DEVICE();
+  Generator gen(5);
+  nn::BatchNorm2d bn(3);
+  nn::ConditionalBatchNorm2d cbn(3, 2, nn::CondSource::class_embedding, gen);
+  bn.to(kCuda);
+  cbn.to(kCuda);
+  const Tensor x = Tensor::randn({4, 3, 2, 2}, gen).to(kCuda);
+  const Tensor y = Tensor::from_data({4}, std::vector<int64_t>{0, 1, 1, 0}).to(kCuda);
+  for (int i = 0; i < 3; ++i) {
+    bn.forward(x);
+    cbn.forward(x, y);
+  }
+  EXPECT_TRUE(bn.num_batches_tracked.device().is_cuda());
+  EXPECT_EQ(bn.num_batches_tracked.item(), 3.0);
+  EXPECT_EQ(cbn.num_batches_tracked.item(), 3.0);
+  // A loaded count (a resumed checkpoint) carries on from there.
+  NamedTensors state = bn.state_dict();
+  for (auto& [name, t] : state)
+    if (name == "num_batches_tracked") t = Tensor::from_data({}, std::vector<int64_t>{10});
+  bn.load_state_dict(state);
+  bn.forward(x);
+  EXPECT_EQ(bn.num_batches_tracked.item(), 11.0);
+  bn.eval();  // eval counts nothing
+  bn.forward(x);
+  EXPECT_EQ(bn.num_batches_tracked.item(), 11.0);
+  bn.train();  // back on the host it counts in place
+  bn.to(Device::cpu());
+  bn.forward(x.to(Device::cpu()));
+  EXPECT_EQ(bn.num_batches_tracked.item(), 12.0);
 }
 
 TEST(CudaNormOps, BatchNormOneValuePerChannelFailsOnCuda) {

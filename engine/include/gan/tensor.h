@@ -142,6 +142,7 @@ class Tensor {
   Tensor& fill_(double value);
   Tensor& zero_() { return fill_(0.0); }
   void bump_version() { ++impl().version; }
+  uint64_t version() const { return impl().version; }
 
   // ---- identity ------------------------------------------------------------
   TensorImpl& impl() const {

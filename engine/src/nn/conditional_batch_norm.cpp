@@ -61,9 +61,7 @@ Tensor ConditionalBatchNorm2d::forward(const Tensor& x, const Tensor& cond) {
     beta = beta_sn ? beta_sn->forward(cond) : beta_linear->forward(cond);
   }
   if (is_training()) {
-    NoGradGuard guard;
-    num_batches_tracked.data<int64_t>()[0] += 1;
-    num_batches_tracked.bump_version();
+    batches_.increment(num_batches_tracked);  // on its device, no read back
   }
   return ops::conditional_batch_norm(x, gamma, beta, running_mean, running_var, is_training(), momentum, eps);
 }

@@ -146,9 +146,7 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
             " channels, expected num_features = ", num_features);
   const bool use_batch_stats = is_training() || !track_running_stats;
   if (is_training() && track_running_stats) {
-    NoGradGuard guard;
-    num_batches_tracked.data<int64_t>()[0] += 1;
-    num_batches_tracked.bump_version();
+    batches_.increment(num_batches_tracked);  // on its device, no read back
   }
   // Running statistics are passed when they are updated (training) or used (eval).
   const bool pass_running = track_running_stats;

@@ -45,6 +45,9 @@ class ConditionalBatchNorm2d : public Module {
   std::shared_ptr<Linear> gamma_linear, beta_linear;           // linear_projection
   std::shared_ptr<SpectralNorm> gamma_sn, beta_sn;             // their wrappers when spectral, else null
   Tensor running_mean, running_var, num_batches_tracked;
+
+ private:
+  BatchCounter batches_;  // num_batches_tracked += 1 on its device
 };
 
 }  // namespace gan::nn

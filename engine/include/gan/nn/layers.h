@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "gan/nn/batch_counter.h"
 #include "gan/nn/module.h"
 #include "gan/random.h"
 
@@ -96,6 +97,9 @@ class BatchNorm2d : public Module {
   bool affine, track_running_stats;
   Tensor weight, bias;                                  // [C] when affine
   Tensor running_mean, running_var, num_batches_tracked;  // when track_running_stats
+
+ private:
+  BatchCounter batches_;  // num_batches_tracked += 1 on its device
 };
 
 // ---- LayerNorm ----------------------------------------------------------------------

@@ -81,7 +81,7 @@ void binary(const BroadcastParams& p, BinaryOp op, const T* a, const T* b, T* ou
 template <class T>
 void where(const BroadcastParams& p, const T* cond, const T* a, const T* b, T* out, Stream s = {});
 
-// out[i] = value for i < n.
+// out[i] = value for i < n. Instantiated for float, double and int64_t.
 template <class T>
 void fill(int64_t n, T value, T* out, Stream s = {});
 
