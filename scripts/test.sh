@@ -4,7 +4,10 @@
 #
 #   1. the sim flavour (CPU backend + kernels on the SIMT emulator): every suite,
 #      two test processes at a time with one OpenMP thread each (2 cores, no
-#      oversubscription: OpenMP's spin-waiting collapses when threads > cores);
+#      oversubscription: OpenMP's spin-waiting collapses when threads > cores),
+#      under the emulator's device-memory guard (GAN_SIMT_GUARD=1: host code
+#      that touches device memory is reported, as it would crash on a GPU;
+#      ~10% on the device-heavy suites);
 #   1b. (sim) every CUDA kernel test once more under the emulator's shared-memory
 #      hazard checker and the eager warp schedule (scripts/racecheck.sh);
 #   2. the kernel suites again with 3 threads, so the parallel paths and uneven
@@ -39,7 +42,7 @@ step() {
 
 step "build: $flavour flavour" bash scripts/build.sh "$flavour"
 step "tests: $flavour flavour, every suite" \
-  env OMP_NUM_THREADS=1 ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 900
+  env OMP_NUM_THREADS=1 GAN_SIMT_GUARD=1 ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 900
 if [ "$flavour" = sim ]; then
   step "racecheck: cuda tests, hazard checker + eager" bash scripts/racecheck.sh "build/$flavour"
 fi

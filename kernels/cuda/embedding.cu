@@ -115,7 +115,10 @@ void check(const char* kernel, const EmbeddingParams& p, const int64_t* idx, Str
   g_embedding_bad_pos = kNone;
   GAN_LAUNCH(grid_for(p.count), kThreads, 0, stream_of(s), embedding_check_indices_kernel)(p.count, p.num, idx);
   bad = g_embedding_bad_pos;
-  if (bad != kNone) value = idx[bad];
+  if (bad != kNone) {
+    const ::gan::simt::DeviceAccess access;  // idx is device memory: the guard's pages open
+    value = idx[bad];
+  }
 #endif
   if (bad != kNone) {
     fail(kernel, "index " + std::to_string(value) + " at position " + std::to_string(bad) + " is out of range [0, " +

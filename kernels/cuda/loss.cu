@@ -212,7 +212,10 @@ void check_labels(const char* kernel, int64_t m, int64_t d, const int64_t* label
   g_cross_entropy_bad_row = kNone;
   GAN_LAUNCH(grid_for(m), kThreads, 0, stream_of(s), cross_entropy_check_labels_kernel)(m, d, labels);
   bad = g_cross_entropy_bad_row;
-  if (bad != kNone) label = labels[bad];
+  if (bad != kNone) {
+    const ::gan::simt::DeviceAccess access;  // labels is device memory: the guard's pages open
+    label = labels[bad];
+  }
 #endif
   if (bad != kNone) {
     fail(kernel, "label " + std::to_string(label) + " at row " + std::to_string(bad) + " is out of range [0, " +

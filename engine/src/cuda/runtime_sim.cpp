@@ -1,11 +1,14 @@
-// gan::cuda runtime of the sim flavour: the SIMT emulator runs kernels on the CPU,
-// so device memory is host memory (64-byte aligned, poisoned with NaN bytes so
-// that a kernel reading what nobody wrote shows it), and every operation is
-// synchronous. The device presents itself as an H100 (the emulator checks launches
-// against its limits).
+// gan::cuda runtime of the sim flavour: the SIMT emulator runs kernels on the
+// CPU, so device memory is host memory (simt::device_alloc: 64-byte aligned,
+// poisoned with NaN bytes so that a kernel reading what nobody wrote shows it;
+// with GAN_SIMT_GUARD=1 closed to host code outside launches and copies), and
+// every operation is synchronous. The device presents itself as an H100 (the
+// emulator checks launches against its limits).
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+
+#include <gan/simt/device_memory.h>
 
 #include "gan/cuda/runtime.h"
 #include "gan/error.h"
@@ -31,19 +34,19 @@ DeviceProperties properties(int device) {
 
 void* raw_malloc(size_t bytes, int device) {
   GAN_CHECK(device == 0, "cuda::malloc: device ", device, " does not exist (the emulator has one)");
-  const size_t rounded = std::max<size_t>(64, (bytes + 63) / 64 * 64);
-  void* p = std::aligned_alloc(64, rounded);
-  GAN_CHECK(p != nullptr, "cuda::malloc: out of memory allocating ", bytes, " bytes");
-  std::memset(p, 0xff, rounded);  // all-ones bytes: NaN as f32/f64, -1 as integers
-  return p;
+  return simt::device_alloc(bytes);  // NaN-poisoned; guarded pages under GAN_SIMT_GUARD=1
 }
 
-void raw_free(void* ptr, int) { std::free(ptr); }
+void raw_free(void* ptr, int) { simt::device_free(ptr); }
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind) {
-  if (bytes) std::memcpy(dst, src, bytes);
+  if (!bytes) return;
+  const simt::DeviceAccess access;
+  std::memcpy(dst, src, bytes);
 }
 void memset(void* dst, int value, size_t bytes) {
-  if (bytes) std::memset(dst, value, bytes);
+  if (!bytes) return;
+  const simt::DeviceAccess access;
+  std::memset(dst, value, bytes);
 }
 void synchronize(int) {}
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "block.h"
+#include "gan/simt/device_memory.h"
 #include "racecheck.h"
 
 #ifndef GAN_SIMT_SERIAL
@@ -311,7 +312,10 @@ void launch(const LaunchConfig& config, void (*invoke)(const void*), const void*
     g_switches.fetch_add(detail::take_switches(), std::memory_order_relaxed);
   };
   const int n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(workers()), blocks));
-  pool().run(n, work);
+  {
+    const DeviceAccess access;  // the kernel may touch device memory (the guard's pages open)
+    pool().run(n, work);
+  }
   if (error) std::rethrow_exception(error);
 }
 

@@ -62,6 +62,7 @@
 #include <type_traits>
 
 #include <gan/simt/detail.h>
+#include <gan/simt/device_memory.h>
 #include <gan/simt/runtime.h>
 
 // host_defines.h makes __shared__ an empty annotation; a block's shared arrays
