@@ -107,9 +107,10 @@ void run_train(const TrainArgs& a) {
     char line[256];
     std::snprintf(line, sizeof line,
                   "step %6lld/%lld  loss_d %.3f  loss_g %.3f  D(x) %.2f  D(G(z)) %.2f  |g_D| %.2f  |g_G| %.2f  "
-                  "%.0f ms/step  ETA %s",
+                  "%.*f ms/step  ETA %s",
                   static_cast<long long>(s.step), static_cast<long long>(total), s.loss_d, s.loss_g, s.d_real,
-                  s.d_fake, s.grad_norm_d, s.grad_norm_g, 1000 * per_step, hms(eta).c_str());
+                  s.d_fake, s.grad_norm_d, s.grad_norm_g, per_step < 0.1 ? 1 : 0, 1000 * per_step,
+                  hms(eta).c_str());  // a decimal below 100 ms: GPU steps take a few
     if (tty) {
       const int width = 24, done = static_cast<int>(width * s.step / std::max<int64_t>(total, 1));
       std::printf("\r[%.*s%*s] %s", done, "########################", width - done, "", line);

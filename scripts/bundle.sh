@@ -7,7 +7,7 @@
 #                    (scripts/bundle/wrapper.sh, env.sh) that set LD_LIBRARY_PATH
 #                    (our lib/, then cuBLAS / cuDNN / cudart from the machine:
 #                    toolkit, PyTorch's nvidia-* wheels)
-#   <out>/libexec.tar.xz  the real binaries (stripped; RPATH $ORIGIN/../lib
+#   <out>/libexec.tar.xz  the real binaries (no debug info, symbol table kept; RPATH $ORIGIN/../lib
 #                    when patchelf is installed), one solid xz archive that the
 #                    wrappers unpack into libexec/ on first use
 #   <out>/lib/       the shared libraries they need that a bare CUDA machine
@@ -83,7 +83,9 @@ missing=()
 for b in "${bins[@]}"; do
   name=$(basename "$b")
   cp "$b" "$out/libexec/$name"
-  strip --strip-unneeded "$out/libexec/$name" 2>/dev/null || true
+  # Debug info goes; the symbol table stays (0.1 MiB of the xz archive per
+  # binary), so that a crash's backtrace on the GPU machine names functions.
+  strip --strip-debug "$out/libexec/$name" 2>/dev/null || true
   while read -r lib _ path _; do
     [ -n "$lib" ] || continue
     if [[ "$lib" =~ $system_lib ]]; then continue; fi

@@ -70,8 +70,19 @@ run_part() {  # run_part <name> <seconds> <logfile> <command...>
   elif [ "$rc" != 0 ]; then st="failed (exit $rc)"; status=1; fi
   parts+=("$name|$st|$((SECONDS - t0))|$logf")
   log "$name: $st"
+  # A crash (SIGABRT, SIGBUS, SIGFPE, SIGSEGV) runs again under cuda-gdb for a
+  # backtrace (the bundle keeps the symbol table): <log>.backtrace.txt.
+  case $rc in 134|135|136|139)
+    if [ -n "$gdb" ] && [[ "$1" == "$bin"/* ]]; then
+      log "$name crashed: again under cuda-gdb for a backtrace"
+      GAN_BUNDLE_DEBUGGER="$gdb -q -batch -ex run -ex bt -ex quit --args" \
+        timeout --kill-after=10 "$(box 90)" "$@" >"${logf%.log}.backtrace.txt" 2>&1
+      parts+=("$name: backtrace|see $(basename "${logf%.log}.backtrace.txt")|0|${logf%.log}.backtrace.txt")
+    fi ;;
+  esac
   return 0
 }
+gdb=$(command -v cuda-gdb || ls /usr/local/cuda/bin/cuda-gdb 2>/dev/null || true)
 
 # ---- 1. the device -----------------------------------------------------------
 {
@@ -82,7 +93,7 @@ run_part() {  # run_part <name> <seconds> <logfile> <command...>
 sm_count=$(timeout 20 python3 -c 'import torch; print(torch.cuda.get_device_properties(0).multi_processor_count)' 2>/dev/null || echo "?")
 
 # ---- 2. tests on the device --------------------------------------------------
-run_part "cuda kernel tests" "$(box 95)" "$out/tests-cuda.log" \
+run_part "cuda kernel tests" "$(box 60)" "$out/tests-cuda.log" \
   "$bin/gan_cuda_tests" --gtest_output="json:$out/tests-cuda.json"
 # (The golden-file tests are left out: the files stay in the source tree.)
 if [ -x "$bin/gan_engine_tests" ]; then
@@ -95,21 +106,24 @@ if [ -x "$bin/gan_models_tests" ]; then
 fi
 
 # ---- 3. compute-sanitizer ------------------------------------------------------
+# racecheck is the slow one (it ran past 50 s on the whole subset on an H200):
+# memcheck takes the four suites, racecheck the shared-memory reductions.
 subset='CudaConv.*:CudaNorm.*:CudaAttention.*:CudaReduce.*'
+race_subset='CudaNorm.*:CudaReduce.*:CudaAttention.Forward*'
 cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
 if [ -n "$cs" ]; then
   run_part "compute-sanitizer memcheck" "$(box 50)" "$out/memcheck.log" \
     "$cs" --tool memcheck --target-processes all --error-exitcode 1 "$bin/gan_cuda_tests" --gtest_filter="$subset" --gtest_brief=1
-  run_part "compute-sanitizer racecheck" "$(box 50)" "$out/racecheck.log" \
+  run_part "compute-sanitizer racecheck" "$(box 90)" "$out/racecheck.log" \
     "$cs" --tool racecheck --racecheck-report hazard --target-processes all --error-exitcode 1 "$bin/gan_cuda_tests" \
-    --gtest_filter="$subset" --gtest_brief=1
+    --gtest_filter="$race_subset" --gtest_brief=1
 else
   parts+=("compute-sanitizer|not found|0|-")
 fi
 
 # ---- 4. benchmarks --------------------------------------------------------------
 if [ -x "$bin/gan_bench_cuda" ]; then
-  run_part "gan_bench_cuda" "$(box 95)" "$out/bench.log" \
+  run_part "gan_bench_cuda" "$(box 120)" "$out/bench.log" \
     "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/dcgan64/[^/]*/n64/|gemm/|step/dcgan28_cuda/64/)' \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 fi
@@ -210,17 +224,28 @@ if runs:
                   "step": [{"name": n, "time": r["real_time"], "unit": r.get("time_unit")} for n, r in runs.items()
                            if n.startswith("step/")],
                   "skipped": len(skipped)}
-tr = read("train.log")
-ms = re.findall(r"([0-9.]+) ms/step", tr)
-if ms:
-    S["train"]["gan_ms_per_step"] = float(ms[-1])
+# gan's ms/step: the mean from its first logged step to its last (metrics.jsonl's
+# run_seconds), which leaves the first step's warm-up out; the progress line's
+# figure (since the start) is the fallback.
+ms = None
+try:
+    rows = [json.loads(l) for l in read("train-run/metrics.jsonl").splitlines() if '"run_seconds"' in l]
+    if len(rows) >= 2 and rows[-1]["step"] > rows[0]["step"]:
+        ms = 1e3 * (rows[-1]["run_seconds"] - rows[0]["run_seconds"]) / (rows[-1]["step"] - rows[0]["step"])
+        S["train"]["gan_steps_timed"] = rows[-1]["step"] - rows[0]["step"]
+except (ValueError, KeyError):
+    pass
+if ms is None:
+    found = re.findall(r"([0-9.]+) ms/step", read("train.log"))
+    ms = float(found[-1]) if found else None
+if ms is not None:
+    S["train"]["gan_ms_per_step"] = ms
 pt = re.search(r"median ([0-9.]+) ms/step", read("pytorch.log"))
 if pt:
     S["train"]["pytorch_ms_per_step"] = float(pt.group(1))
-if ms and pt:
-    S["train"]["gan_over_pytorch"] = float(ms[-1]) / float(pt.group(1))
+if ms is not None and pt:
+    S["train"]["gan_over_pytorch"] = ms / float(pt.group(1))
 
-json.dump(S, open(os.path.join(out, "summary.json"), "w"), indent=2)
 L = [f"# gan GPU check: {name}: {S['status'].upper()}", "",
      f"device {name}, driver {driver}, {mem}, compute capability {cc}, {sm} SMs; bundle architectures {arch}, "
      f"commit {commit}; {secs} s in all", "", "| part | status | s |", "|---|---|---|"]
@@ -244,6 +269,15 @@ if S["bench"]:
     L += [f"- {s['name']}: {s['time']:.2f} {s['unit']}" for s in S["bench"]["step"]]
 if S["train"]:
     L += ["", "## Training", ""] + [f"- {k}: {v:.3f}" for k, v in S["train"].items()]
+# Crashes: the backtrace's frames (cuda-gdb's "#N 0x... in f (...)" lines).
+S["backtraces"] = {}
+for f in sorted(os.listdir(out)):
+    if f.endswith(".backtrace.txt"):
+        frames = [l for l in read(f).splitlines() if re.match(r"#\d+ ", l)]
+        sig = [l for l in read(f).splitlines() if "received signal" in l][:1]
+        S["backtraces"][f] = sig + frames[:16]
+        L += ["", f"## Crash: {f}", "", "```"] + [l[:200] for l in sig + frames[:16]] + ["```"]
+json.dump(S, open(os.path.join(out, "summary.json"), "w"), indent=2)
 open(os.path.join(out, "summary.md"), "w").write("\n".join(L) + "\n")
 PY
 cat "$out/summary.md" 2>/dev/null

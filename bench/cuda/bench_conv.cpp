@@ -112,7 +112,7 @@ const bool kRegistered = [] {
           benchmark::RegisterBenchmark(name.c_str(), BM_conv, &c, pass, tf32, ours)
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond)
-              ->MinTime(0.2);
+              ->MinTime(kMinManualTime);
         }
   return true;
 }();

@@ -152,7 +152,7 @@ const bool kRegistered = [] {
         benchmark::RegisterBenchmark(name.c_str(), BM_gemm, &gc, tf32, ours)
             ->UseManualTime()
             ->Unit(benchmark::kMicrosecond)
-            ->MinTime(0.2);
+            ->MinTime(kMinManualTime);
       }
   return true;
 }();

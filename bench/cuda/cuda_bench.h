@@ -93,6 +93,12 @@ double max_rel_error(const std::vector<float>& a, const std::vector<float>& ref)
 // Launches per timed iteration, and the accuracy bound of ours vs the library:
 // TF32 (10-bit mantissa inputs) vs exact FP32 accumulation orders.
 inline constexpr int kRepsPerIteration = 20;
+// Google Benchmark's MinTime counts the manual (per-launch) time, so a
+// benchmark really runs MinTime * kRepsPerIteration of launches (twice that for
+// an "ours" entry, which times the library too). 0.01 s of per-launch time is
+// 0.2 s of launches: thousands for a DCGAN layer. (MinTime(0.2) made each entry
+// 4-8 s, and the 138 entries of the GPU check's filter ran past its 95 s.)
+inline constexpr double kMinManualTime = 0.2 / kRepsPerIteration;
 inline constexpr double kTf32Tolerance = 2e-2;
 inline constexpr double kFp32Tolerance = 1e-4;
 

@@ -5,5 +5,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=scripts/bundle/env.sh
 . "$here/lib/env.sh"
 name=$(basename "$0")
-if [ -x "$gan_bundle_run/libexec/$name" ]; then exec "$gan_bundle_run/libexec/$name" "$@"; fi
-exec "$here/libexec/$name" "$@"
+real=$here/libexec/$name
+if [ -x "$gan_bundle_run/libexec/$name" ]; then real=$gan_bundle_run/libexec/$name; fi
+# GAN_BUNDLE_DEBUGGER="cuda-gdb -q -batch -ex run -ex bt --args": the binary
+# itself under a debugger (check.sh does this to a part that crashed).
+if [ -n "${GAN_BUNDLE_DEBUGGER:-}" ]; then
+  read -r -a dbg <<<"$GAN_BUNDLE_DEBUGGER"
+  exec "${dbg[@]}" "$real" "$@"
+fi
+exec "$real" "$@"
