@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The mode-collapse remedies on Fashion-MNIST (#14; the seeds' §3.1): the
 # non-saturating DCGAN of configs/dcgan-fmnist.toml without a remedy, with
-# PacGAN packing (pack = 4: D judges 4 samples stacked on channels) and with
+# PacGAN packing (pack = 4: D judges 4 samples stacked on channels; at batch
+# 64, so D makes 16 judgements a step), with packing at the batch scaled by the
+# pack (pack = 4, batch = 256: 64 judgements a step, as without packing; the
+# PacGAN paper's setting, where a packed D sees m times the samples) and with
 # ProGAN's minibatch-stddev feature (minibatch_stddev = 4), same nets, steps
 # and seeds. Each run's EMA G is evaluated with `gan eval --n N`; per arm the
 # mean and sd over seeds of variety (recall, coverage, class entropy, classes
@@ -9,8 +12,10 @@
 # by the in-run evaluations (every 250 steps, 2,000 samples).
 #   scripts/claims/remedies_fmnist.sh [out_root] [steps] [n] [seeds...]
 #   (default runs/claims/remedies_fmnist, 1000, 5000, seeds 0 1 2 3 4)
+#   ARMS="none pack4 pack4b256 mbstd4" picks the arms (default: all four).
 # Cost at one thread: ~ 0.2 s a step (pack 4: D's first conv sees 4 channels,
-# the rest is unchanged), so ~ 4 min a run at 1,000 steps; JOBS runs side by
+# the rest is unchanged), so ~ 4 min a run at 1,000 steps (pack4b256: four
+# times the images a step, ~ 16 min); JOBS runs side by
 # side (default 1). Runs resume (--resume auto); summary in $out_root/summary.txt.
 # Measured (2026-12-04, `scripts/claims/remedies_fmnist.sh runs/remedies 1000
 # 5000 0 1 2 3 4`, mean +- sd over the 5 seeds):
@@ -27,14 +32,23 @@ cd "$(dirname "$0")/../.."
 root="${1:-runs/claims/remedies_fmnist}"; steps="${2:-1000}"; n="${3:-5000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2 3 4)
 jobs="${JOBS:-1}"
+read -r -a arms <<<"${ARMS:-none pack4 pack4b256 mbstd4}"
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 mkdir -p "$root"
+declare -A label=([none]="no remedy" [pack4]="pack = 4" [pack4b256]="pack = 4, batch 256"
+                  [mbstd4]="minibatch_stddev = 4")
+spec=""
+for arm in "${arms[@]}"; do
+  [ -n "${label[$arm]:-}" ] || { echo "remedies_fmnist.sh: unknown arm '$arm' in ARMS" >&2; exit 2; }
+  spec+="${spec:+,}$arm=${label[$arm]}"
+done
 
 run_one() {  # arm seed
   local out="$root/$1-s$2" extra=()
   case $1 in
     pack4) extra=(--set pack=4) ;;
+    pack4b256) extra=(--set pack=4 --set batch=256) ;;
     mbstd4) extra=(--set minibatch_stddev=4) ;;
   esac
   "$gan" train --config configs/dcgan-fmnist.toml --set steps="$steps" --set seed="$2" --set eval_every=250 \
@@ -44,7 +58,7 @@ run_one() {  # arm seed
 }
 
 for seed in "${seeds[@]}"; do
-  for arm in none pack4 mbstd4; do
+  for arm in "${arms[@]}"; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
     run_one "$arm" "$seed" &
   done
@@ -53,4 +67,4 @@ wait
 
 scripts/claims/arms_summary.py "$root" \
   "dcgan-fmnist (non-saturating, 28x28), $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
-  none="no remedy",pack4="pack = 4",mbstd4="minibatch_stddev = 4" "${seeds[@]}" | tee "$root/summary.txt"
+  "$spec" "${seeds[@]}" | tee "$root/summary.txt"
