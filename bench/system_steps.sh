@@ -6,27 +6,29 @@
 # are printed (one G step with its n_critic D steps, data loading included),
 # with the GFLOP a step counted by `gan train --profile` (conv, matmul and
 # attention from their shapes: gan/profiler.h) and the rate at the median.
-#   bench/system_steps.sh [--build cpu|sim|cuda] [--steps N] [--warmup W] [--set key=value ...] [config.toml ...]
+#   bench/system_steps.sh [--build cpu|sim|cuda | --gan PATH] [--steps N] [--warmup W] [--set key=value ...] [config.toml ...]
+# --gan: another gan executable (a GPU bundle's bin/gan, with --set device=cuda).
 # --set edits every config timed (e.g. ProGAN at one stage: --set progan.fade_steps=0
 # --set progan.stable_steps=0 times its last resolution from step 0).
 # Needs build/<flavour>/cli/gan (scripts/build.sh cpu). Time it on a quiet
 # machine: OMP_NUM_THREADS sets the threads as for every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flavour=cpu steps=25 warmup=5 configs=() sets=()
+flavour=cpu steps=25 warmup=5 configs=() sets=() gan=
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) flavour="$2"; shift 2 ;;
+    --gan) gan="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --set) sets+=(--set "$2"); shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) configs+=("$1"); shift ;;
   esac
 done
 [ ${#configs[@]} -gt 0 ] || configs=(configs/*.toml)
-gan=build/$flavour/cli/gan
-[ -x "$gan" ] || { echo "system_steps.sh: build first: scripts/build.sh $flavour" >&2; exit 2; }
+[ -n "$gan" ] || gan=build/$flavour/cli/gan
+[ -x "$gan" ] || { echo "system_steps.sh: no executable $gan (build first: scripts/build.sh $flavour)" >&2; exit 2; }
 [ "$steps" -gt "$warmup" ] || { echo "system_steps.sh: --steps must exceed --warmup" >&2; exit 2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "threads ${OMP_NUM_THREADS:-default}, batch 64, $steps steps (first $warmup dropped), $("$gan" info 2>/dev/null | head -1), $(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -15,7 +15,7 @@
 #                    runtime libraries the toolkit provides)
 #   <out>/check.sh   the one-command GPU check (scripts/gpu-check.sh)
 #   <out>/bench/pytorch_dcgan_step.py, configs/, data/ (a 4096-image slice of
-#                    Fashion-MNIST when this machine has it)
+#                    Fashion-MNIST and its labels when this machine has them)
 #
 #   scripts/bundle.sh [--arch "90;80"] [--build build/cuda] [--out build/gan-bundle] [--no-build]
 #
@@ -112,16 +112,22 @@ cp "$root/scripts/gpu-check.sh" "$out/check.sh"
 chmod +x "$out/check.sh"
 cp "$root/bench/pytorch_dcgan_step.py" "$out/bench/"
 cp "$root/configs/dcgan-fmnist.toml" "$out/configs/"
-# A 4096-image slice of Fashion-MNIST (IDX, gzip), for the short training run.
+# A 4096-image slice of Fashion-MNIST (IDX, gzip), for the short training run,
+# and its labels beside it (labels = "auto" finds them: the conditional systems).
 fmnist=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 if [ -f "$fmnist" ]; then
-  python3 - "$fmnist" "$out/data/fmnist-4096-images-idx3-ubyte.gz" <<'PY'
-import gzip, struct, sys
+  python3 - "$fmnist" "$out/data/fmnist-4096-images-idx3-ubyte.gz" "${fmnist/images-idx3/labels-idx1}" \
+    "$out/data/fmnist-4096-labels-idx1-ubyte.gz" <<'PY'
+import gzip, os, struct, sys
 raw = gzip.open(sys.argv[1]).read()
 magic, n, h, w = struct.unpack(">IIII", raw[:16])
 k = min(n, 4096)
 with gzip.open(sys.argv[2], "wb") as f:
     f.write(struct.pack(">IIII", magic, k, h, w) + raw[16:16 + k * h * w])
+if os.path.exists(sys.argv[3]):
+    lab = gzip.open(sys.argv[3]).read()
+    with gzip.open(sys.argv[4], "wb") as f:
+        f.write(struct.pack(">II", struct.unpack(">I", lab[:4])[0], k) + lab[8:8 + k])
 PY
 fi
 {
