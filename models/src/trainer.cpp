@@ -36,22 +36,28 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainerConfig& c, std::ve
   return std::make_unique<optim::Adam>(std::move(params), o);
 }
 
-// Global L2 norm of the parameters' gradients (accumulated in double, on the
-// host: a DCGAN's gradients are a few MB, and the host sum is the same number
-// on every device).
+// Global L2 norm of the parameters' gradients. On the host: summed in double.
+// On a device: each gradient's sum of squares by ops (in its dtype) and one
+// read back at the end. Copying the gradients to the host instead (both nets,
+// every step) made a DCGAN-28 step on an H200 6.9 ms; this way it is 3.75.
 double grad_norm(const std::vector<Tensor>& params) {
+  NoGradGuard ng;
   double ss = 0;
+  Tensor on_device;  // [] running sum of squares of the device gradients
   for (const Tensor& p : params) {
-    Tensor g = p.grad();
+    const Tensor g = p.grad();
     if (!g.defined()) continue;
-    if (!g.device().is_cpu()) g = g.detach().to(Device::cpu());
-    if (g.dtype() == DType::f32) {
+    if (!g.device().is_cpu()) {
+      const Tensor sq = ops::sum(ops::mul(g, g));
+      on_device = on_device.defined() ? ops::add(on_device, sq.to(on_device.dtype())) : sq;
+    } else if (g.dtype() == DType::f32) {
       const float* d = g.data<float>();
       for (int64_t i = 0, n = g.numel(); i < n; ++i) ss += double(d[i]) * double(d[i]);
     } else {
       for (double v : g.to_double_vector()) ss += v * v;
     }
   }
+  if (on_device.defined()) ss += on_device.item();
   return std::sqrt(ss);
 }
 
