@@ -4,8 +4,6 @@
 // with GAN_SIMT_GUARD=1 closed to host code outside launches and copies), and
 // every operation is synchronous. The device presents itself as an H100 (the
 // emulator checks launches against its limits).
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include <gan/simt/device_memory.h>
