@@ -11,7 +11,9 @@
 #   scripts/claims/sagan_vs_sngan.sh [out_root] [steps] [n] [seeds...]
 #   (default runs/claims/sagan_vs_sngan, 3000, 5000, seed 0)
 # Cost at one thread, quiet: sagan ~ 0.47 s a step, sngan ~ 0.11 s, so ~ 30 min
-# a seed at 3,000 steps; JOBS runs side by side (default 1). Runs resume.
+# a seed at 3,000 steps; JOBS runs side by side (default 1). Runs resume, so a
+# larger step count continues finished runs (the 6,000-step numbers in
+# configs/sagan-fmnist32.toml were made that way).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="${1:-runs/claims/sagan_vs_sngan}"; steps="${2:-3000}"; n="${3:-5000}"; shift 3 || shift $# || true
