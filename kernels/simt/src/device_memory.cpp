@@ -66,6 +66,10 @@ void protect(std::uintptr_t base, const Region& r, int prot) {
   std::abort();
 }
 
+void protect_all(const State& s, int prot) {
+  for (const auto& [base, r] : s.regions) protect(base, r, prot);
+}
+
 void write_str(const char* s) {
   ssize_t ignored = ::write(STDERR_FILENO, s, std::strlen(s));
   (void)ignored;
@@ -121,10 +125,7 @@ bool guard() {
 void set_guard(bool on) {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  if (!on && s.depth == 0)
-    for (const auto& [base, r] : s.regions) protect(base, r, PROT_READ | PROT_WRITE);
-  if (on && s.depth == 0)
-    for (const auto& [base, r] : s.regions) protect(base, r, PROT_NONE);
+  if (s.depth == 0 && on != s.guard) protect_all(s, on ? PROT_NONE : PROT_READ | PROT_WRITE);
   s.guard = on;
 }
 
@@ -167,15 +168,13 @@ void device_free(void* ptr) {
 DeviceAccess::DeviceAccess() {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  if (s.depth++ == 0 && s.guard)
-    for (const auto& [base, r] : s.regions) protect(base, r, PROT_READ | PROT_WRITE);
+  if (s.depth++ == 0 && s.guard) protect_all(s, PROT_READ | PROT_WRITE);
 }
 
 DeviceAccess::~DeviceAccess() {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  if (--s.depth == 0 && s.guard)
-    for (const auto& [base, r] : s.regions) protect(base, r, PROT_NONE);
+  if (--s.depth == 0 && s.guard) protect_all(s, PROT_NONE);
 }
 
 }  // namespace gan::simt
