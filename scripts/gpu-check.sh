@@ -124,7 +124,7 @@ fi
 # ---- 4. benchmarks --------------------------------------------------------------
 if [ -x "$bin/gan_bench_cuda" ]; then
   run_part "gan_bench_cuda" "$(box 120)" "$out/bench.log" \
-    "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/dcgan64/[^/]*/n64/|gemm/|step/dcgan28_cuda/64/)' \
+    "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/(dcgan64|spheregan28)/[^/]*/n64/|gemm/|step/dcgan28_cuda/64/)' \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 fi
 

@@ -110,6 +110,9 @@ const std::vector<ConvCase>& dcgan_conv_cases() {
       v.push_back(conv("dcgan28", "D1", n, 1, 28, 64, 4, 2, 1));
       v.push_back(conv("dcgan28", "D2", n, 64, 14, 128, 4, 2, 1));
       v.push_back(conv("dcgan28", "D3", n, 128, 7, 1, 7, 1, 0));
+      // SphereGAN-28's head (configs/spheregan-fmnist.toml, sphere_dim 1024): a full-window
+      // conv with 1024 outputs, whose dgrad the generic implicit GEMM ran with K = 1024*49.
+      v.push_back(conv("spheregan28", "D3", n, 64, 7, 1024, 7, 1, 0));
     }
     return v;
   }();

@@ -11,6 +11,9 @@
 //          strided convs (dilation 1) run one GEMM per stride phase instead
 //          (ConvDgradPhaseProblem: K = C_out/G*ceil(KH/sh)*ceil(KW/sw), no
 //          multiplies by the stride holes)
+//   full-window convs (KH x KW = H_in x W_in, pad 0, output 1x1: D heads and,
+//   transposed, G stems) run all three passes as the plain GEMMs of
+//   igemm_conv_full.cuh (dgrad K = C_out/G instead of C_out/G*KH*KW)
 //   wgrad  M = C_out/G,       N = C_in/G*KH*KW, K = N*H_out*W_out  (split-K
 //          when the few output tiles leave SMs idle)
 // The runtime selection (select_plan) picks tile (128x128 / 64x64), math
@@ -35,6 +38,7 @@
 #include "cuda_common.cuh"
 #include "gan/kernels/conv.h"
 #include "igemm_conv.cuh"
+#include "igemm_conv_full.cuh"
 
 namespace gan::kernels::cuda {
 
@@ -83,7 +87,13 @@ ConvDims conv_dims(const char* kernel, const Conv2dParams& c) {
 template <class T>
 void conv_fprop_run(const char* kernel, const Conv2dParams& q, const T* x, const T* w, const Epilogue<T>& ep,
                     const IgemmOptions& opt, Stream s) {
-  const ConvFpropProblem<T> prob(conv_dims(kernel, q), x, w);
+  const ConvDims d = conv_dims(kernel, q);
+  if (is_full_window(d)) {
+    const ConvFullFpropProblem<T> prob(d, x, w);
+    run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
+    return;
+  }
+  const ConvFpropProblem<T> prob(d, x, w);
   run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
 }
 
@@ -91,6 +101,11 @@ template <class T>
 void conv_dgrad_run(const char* kernel, const Conv2dParams& q, const T* dy, const T* w, const Epilogue<T>& ep,
                     const IgemmOptions& opt, Stream s) {
   const ConvDims d = conv_dims(kernel, q);
+  if (is_full_window(d)) {
+    const ConvFullDgradProblem<T> prob(d, dy, w);
+    run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
+    return;
+  }
   if (ConvDgradPhaseProblem<T>::applies(d)) {
     const ConvDgradPhaseProblem<T> prob(d, dy, w);
     run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
@@ -103,9 +118,15 @@ void conv_dgrad_run(const char* kernel, const Conv2dParams& q, const T* dy, cons
 template <class T>
 void conv_wgrad_run(const char* kernel, const Conv2dParams& q, const T* x, const T* dy, T* dw,
                     const IgemmOptions& opt, Stream s) {
-  const ConvWgradProblem<T> prob(conv_dims(kernel, q), x, dy);
+  const ConvDims d = conv_dims(kernel, q);
   Epilogue<T> ep;
   ep.out = dw;
+  if (is_full_window(d)) {
+    const ConvFullWgradProblem<T> prob(d, x, dy);
+    run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
+    return;
+  }
+  const ConvWgradProblem<T> prob(d, x, dy);
   run_plan(kernel, prob, ep, select_plan(prob, opt, prob.vec_a(), prob.vec_b()), s);
 }
 
@@ -114,6 +135,22 @@ std::string conv_plan_name(ConvPass pass, const Conv2dParams& q, const IgemmOpti
   constexpr bool dbl = std::is_same_v<T, double>;
   const ConvDims d = conv_dims("conv2d_selected_kernel", q);
   const T* none = nullptr;  // 16-byte aligned by definition: names assume aligned tensors
+  if (is_full_window(d)) {  // a linear layer on the flattened input (igemm_conv_full.cuh)
+    switch (pass) {
+      case ConvPass::fprop: {
+        const ConvFullFpropProblem<T> prob(d, none, none);
+        return plan_name("fprop_full", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
+      }
+      case ConvPass::dgrad: {
+        const ConvFullDgradProblem<T> prob(d, none, none);
+        return plan_name("dgrad_full", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
+      }
+      default: {
+        const ConvFullWgradProblem<T> prob(d, none, none);
+        return plan_name("wgrad_full", dbl, select_plan(prob, opt, prob.vec_a(), prob.vec_b()));
+      }
+    }
+  }
   switch (pass) {
     case ConvPass::fprop: {
       const ConvFpropProblem<T> prob(d, none, none);

@@ -183,6 +183,11 @@ std::vector<std::pair<k::Conv2dParams, bool>> conv_shapes() {
       {conv(2, 3, 11, 11, 5, 3, 3, 1, 2, 2), true},  // dilation 2
       {conv(2, 3, 11, 11, 5, 3, 3, 2, 2, 2), false}, // stride 2 + dilation 2: dgrad without phases
       {conv(2, 3, 10, 11, 4, 3, 2, 3, 1), true},     // stride 3, 3x2 kernel: dgrad phases without taps
+      // Full windows (igemm_conv_full.cuh): the SphereGAN-style wide head, odd K = 294 (4-byte loads)
+      {conv(3, 6, 7, 7, 70, 7, 7, 1, 0), true},
+      {conv(5, 4, 4, 4, 12, 4, 4, 2, 0), false},     // stride 2, widths of 4: 16-byte loads everywhere
+      {conv(2, 6, 5, 3, 8, 5, 3, 1, 0, 1, 2), true}, // groups 2, 5x3 window, N = 45
+      {conv(2, 4, 4, 4, 8, 4, 4, 1, 1), false},      // a 4x4 window with pad 1 (3x3 out): not a full window
   };
 }
 
@@ -194,6 +199,8 @@ std::vector<std::pair<k::ConvTranspose2dParams, bool>> convt_shapes() {
       {convt(2, 4, 5, 5, 5, 3, 2, 1, 1), true},      // output_padding 1: 5x5 -> 10x10
       {convt(2, 3, 6, 6, 4, 3, 1, 1, 1, 2), false},  // out_pad 1 >= stride 1 (dil 2): smaller conv
       {convt(2, 4, 5, 5, 6, 4, 2, 1, 0, 1, 2), true},  // groups 2
+      {convt(2, 6, 1, 1, 10, 5, 1, 0, 0, 1, 2), true},  // 1x1 -> 5x5, groups 2: bias per channel of 25 taps
+      {convt(3, 8, 1, 1, 4, 4, 2, 0), false},           // 1x1 -> 4x4 at stride 2: still a full window
   };
 }
 
@@ -233,6 +240,14 @@ TEST(CudaConv, TilesAndSplitK) {
   }
   conv2d_case<double>(deep, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 1));
   conv2d_case<double>(deep, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 5));
+  // Full windows: fprop K = 320 and dgrad K = 200 split; both tiles.
+  const auto head = conv(4, 20, 4, 4, 36, 4, 4, 1, 0);
+  const auto wide = conv(3, 4, 3, 3, 200, 3, 3, 1, 0);
+  for (auto t : {kc::TileChoice::large, kc::TileChoice::small}) {
+    conv2d_case<float>(head, true, opts(kc::MathMode::fp32, t, 3));
+    conv2d_case<float>(wide, false, opts(kc::MathMode::tf32, t, 3));
+  }
+  conv2d_case<double>(wide, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 2));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::fp32, kc::TileChoice::large, 4));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::tf32, kc::TileChoice::small, 2));
 }
@@ -330,10 +345,15 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   const auto d3 = conv(128, 256, 8, 8, 512, 4, 4, 2, 1);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d3, tf),
             "igemm_fprop_tf32_64x64x32_w32x32_s2_ld16b");
-  // D final 512 -> 1, 4x4 -> 1x1: M = 128, N = 1: 2 tiles, 256 k steps -> split-K 16.
+  // D final 512 -> 1, 4x4 -> 1x1 (a full window: x rows are the GEMM's A): M = 128,
+  // N = 1: 2 tiles, 256 k steps -> split-K 16.
   const auto d4 = conv(128, 512, 4, 4, 1, 4, 4, 1, 0);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d4, opts(kc::MathMode::fp32)),
-            "igemm_fprop_fp32_64x64x32_w32x32_s2_splitk16_ld16b");
+            "igemm_fprop_full_fp32_64x64x32_w32x32_s2_splitk16_ld16ab");
+  // SphereGAN's head 64x7x7 -> 1024 at batch 64: dgrad M = 64, N = 3136, K = 1024 (not K = 1024*49
+  // with 48 of 49 taps zero): 49 small tiles -> split-K 3.
+  EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(64, 64, 7, 7, 1024, 7, 7, 1, 0), tf),
+            "igemm_dgrad_full_tf32_64x64x32_w32x32_s2_splitk3_ld16ab");
   // D 3 -> 64, 64x64 -> 32x32: M = 131072: the large tile fills the GPU.
   const auto d1 = conv(128, 3, 64, 64, 64, 4, 4, 2, 1);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d1, tf),
@@ -341,10 +361,11 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   // Its wgrad: M = 64, N = 48, K = 131072: one tile -> split-K 16.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::wgrad, d1, tf),
             "igemm_wgrad_tf32_64x64x32_w32x32_s2_splitk16_ld16a");
-  // G first layer 100 -> 512, 1x1 -> 4x4 (transposed): the conv's dgrad.
+  // G first layer 100 -> 512, 1x1 -> 4x4 (transposed): the conv's full-window dgrad,
+  // M = 128, N = 512*16, K = 100.
   const auto g1 = convt(128, 100, 1, 1, 512, 4, 1, 0);
   EXPECT_EQ(kc::conv_transpose2d_selected_kernel<double>(kc::ConvPass::fprop, g1, tf),
-            "igemm_dgrad_fp64_64x64x16_w32x32_s2_ld16b");
+            "igemm_dgrad_full_fp64_64x64x16_w32x32_s2_ld16ab");
   // Forced options show in the name.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, d3,
                                               opts(kc::MathMode::fp32, kc::TileChoice::large, 4)),
