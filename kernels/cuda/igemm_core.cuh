@@ -15,6 +15,9 @@
 //   TileLarge    128x128x32, warps 2x4 of 64x32, 256 threads
 //   TileSmall     64x64x32,  warps 2x2 of 32x32, 128 threads
 //   TileSmallF64  64x64x16,  warps 2x2 of 32x32, 128 threads (double)
+//   TileNarrow   128x16x32,  warps 4x1 of 32x16, 128 threads (float, N <= 16:
+//                the image-side conv passes with N = 1 or 3 channels, which
+//                the 64-wide tile ran at 3/64 of its multiplies)
 //
 // Shared memory: two stages (double buffering). Each operand tile is stored
 // with its global-memory-contiguous dimension contiguous in shared memory, so
@@ -79,6 +82,7 @@ struct Tile {
 using TileLarge = Tile<128, 128, 32, 64, 32>;
 using TileSmall = Tile<64, 64, 32, 32, 32>;
 using TileSmallF64 = Tile<64, 64, 16, 32, 32>;
+using TileNarrow = Tile<128, 16, 32, 32, 16>;  // warps 4x1: N <= 16 (RGB / grey conv passes)
 
 // Elements of one stage of one operand with extent X along m or n.
 template <class TileT, bool KMajor, int X>
@@ -387,7 +391,7 @@ __global__ void __launch_bounds__(detail::kThreads)
 
 // What the selection decided for one launch.
 struct Plan {
-  TileChoice tile = TileChoice::small;  // large or small (double: small = TileSmallF64)
+  TileChoice tile = TileChoice::small;  // large, small or narrow (double: small = TileSmallF64)
   bool tf32 = false;
   int splits = 1;
   int ktiles_per_split = 0;
@@ -405,9 +409,11 @@ inline int tiles_of(int64_t m, int64_t n, int64_t z) {
   return static_cast<int>(((m + TileT::BM - 1) / TileT::BM) * ((n + TileT::BN - 1) / TileT::BN) * z);
 }
 
-// Maps a problem to an instantiation: the large tile when it alone fills the
-// SMs, else the small tile; then split-K when the tiles still leave SMs idle
-// and each slice keeps >= 4 k steps. Options can force tile, math and splits.
+// Maps a problem to an instantiation: the narrow tile when N <= 16 (float),
+// else the large tile when it alone fills the SMs, else the small tile; then
+// split-K when the tiles still leave SMs idle and each slice keeps >= 4 k
+// steps. Options can force tile, math and splits (a forced narrow tile on
+// double runs the small one).
 template <class Prob>
 Plan select_plan(const Prob& prob, const IgemmOptions& opt, bool vec_a, bool vec_b) {
   using T = typename Prob::T;
@@ -419,13 +425,19 @@ Plan select_plan(const Prob& prob, const IgemmOptions& opt, bool vec_a, bool vec
     plan.tile = TileChoice::small;
   } else if (opt.tile != TileChoice::automatic) {
     plan.tile = opt.tile;
+  } else if (prob.N <= TileNarrow::BN) {
+    plan.tile = TileChoice::narrow;
   } else {
     plan.tile = tiles_of<TileLarge>(prob.M, prob.N, prob.Z) >= sms ? TileChoice::large : TileChoice::small;
   }
-  const int bk = is_double ? TileSmallF64::BK : (plan.tile == TileChoice::large ? TileLarge::BK : TileSmall::BK);
-  const int tiles = is_double ? tiles_of<TileSmallF64>(prob.M, prob.N, prob.Z)
-                              : (plan.tile == TileChoice::large ? tiles_of<TileLarge>(prob.M, prob.N, prob.Z)
-                                                                : tiles_of<TileSmall>(prob.M, prob.N, prob.Z));
+  int bk = TileSmall::BK, tiles = tiles_of<TileSmall>(prob.M, prob.N, prob.Z);
+  if (is_double) {
+    bk = TileSmallF64::BK, tiles = tiles_of<TileSmallF64>(prob.M, prob.N, prob.Z);
+  } else if (plan.tile == TileChoice::large) {
+    bk = TileLarge::BK, tiles = tiles_of<TileLarge>(prob.M, prob.N, prob.Z);
+  } else if (plan.tile == TileChoice::narrow) {
+    bk = TileNarrow::BK, tiles = tiles_of<TileNarrow>(prob.M, prob.N, prob.Z);
+  }
   const int ktiles = (prob.K + bk - 1) / bk;
   int splits = 1;
   if (opt.split_k > 0) {
@@ -445,7 +457,8 @@ Plan select_plan(const Prob& prob, const IgemmOptions& opt, bool vec_a, bool vec
 }
 
 // Checks the extents the kernel indexes with int and the grid limits.
-void check_extents(const char* kernel, int64_t m, int64_t n, int64_t k, int64_t z, int splits);
+// (bn: the plan's tile width along N, for the grid's y extent.)
+void check_extents(const char* kernel, int64_t m, int64_t n, int64_t k, int64_t z, int splits, int bn);
 
 template <class Prob, class TileT, bool kTf32>
 void launch_plan(const char* kernel, const Prob& prob, const Epilogue<typename Prob::T>& ep, const Plan& plan,
@@ -481,13 +494,17 @@ template <class Prob>
 void run_plan(const char* kernel, const Prob& prob, const Epilogue<typename Prob::T>& ep, const Plan& plan, Stream s) {
   using T = typename Prob::T;
   if (prob.M == 0 || prob.N == 0 || prob.Z == 0) return;
-  check_extents(kernel, prob.M, prob.N, prob.K, prob.Z, plan.splits);
+  const bool narrow = !std::is_same_v<T, double> && plan.tile == TileChoice::narrow;
+  check_extents(kernel, prob.M, prob.N, prob.K, prob.Z, plan.splits, narrow ? TileNarrow::BN : TileSmall::BN);
   if constexpr (std::is_same_v<T, double>) {
     launch_plan<Prob, TileSmallF64, false>(kernel, prob, ep, plan, s);
   } else {
     if (plan.tile == TileChoice::large) {
       if (plan.tf32) launch_plan<Prob, TileLarge, true>(kernel, prob, ep, plan, s);
       else launch_plan<Prob, TileLarge, false>(kernel, prob, ep, plan, s);
+    } else if (plan.tile == TileChoice::narrow) {
+      if (plan.tf32) launch_plan<Prob, TileNarrow, true>(kernel, prob, ep, plan, s);
+      else launch_plan<Prob, TileNarrow, false>(kernel, prob, ep, plan, s);
     } else {
       if (plan.tf32) launch_plan<Prob, TileSmall, true>(kernel, prob, ep, plan, s);
       else launch_plan<Prob, TileSmall, false>(kernel, prob, ep, plan, s);

@@ -41,6 +41,8 @@ std::string plan_name(const char* pass, bool is_double, const Plan& plan) {
     bm = TileSmallF64::BM, bn = TileSmallF64::BN, bk = TileSmallF64::BK, wm = TileSmallF64::WM, wn = TileSmallF64::WN;
   } else if (plan.tile == TileChoice::large) {
     bm = TileLarge::BM, bn = TileLarge::BN, bk = TileLarge::BK, wm = TileLarge::WM, wn = TileLarge::WN;
+  } else if (plan.tile == TileChoice::narrow) {
+    bm = TileNarrow::BM, bn = TileNarrow::BN, bk = TileNarrow::BK, wm = TileNarrow::WM, wn = TileNarrow::WN;
   }
   std::string s = "igemm_";
   s.append(pass);
@@ -57,14 +59,15 @@ std::string plan_name(const char* pass, bool is_double, const Plan& plan) {
   return s;
 }
 
-void check_extents(const char* kernel, int64_t m, int64_t n, int64_t k, int64_t z, int splits) {
+void check_extents(const char* kernel, int64_t m, int64_t n, int64_t k, int64_t z, int splits, int bn) {
   constexpr int64_t kIntMax = 2147483647;
   if (m > kIntMax || n > kIntMax || k > kIntMax) {
     fail(kernel, "GEMM extents exceed the int range of the implicit GEMM (m " + std::to_string(m) + ", n " +
                      std::to_string(n) + ", k " + std::to_string(k) + ")");
   }
-  if ((n + TileSmall::BN - 1) / TileSmall::BN > 65535 || z * splits > 65535) {
-    fail(kernel, "grid too large: n " + std::to_string(n) + " (at most 65535 tiles of 64) or groups/batch " +
+  if ((n + bn - 1) / bn > 65535 || z * splits > 65535) {
+    fail(kernel, "grid too large: n " + std::to_string(n) + " (at most 65535 tiles of " + std::to_string(bn) +
+                     ") or groups/batch " +
                      std::to_string(z) + " x split-K " + std::to_string(splits) + " > 65535");
   }
 }

@@ -6,7 +6,8 @@
 // and 4-byte loads), odd channel counts, sizes that are not tile multiples,
 // groups 2 and 4, dilation 2, output_padding (including the out_pad >= stride
 // case that maps to a smaller conv), bias / no bias; fp32, tf32 and fp64;
-// split-K forced on and off and automatic; both tiles. The fused epilogue
+// split-K forced on and off and automatic; all three tiles (the narrow one
+// automatic on RGB-side passes). The fused epilogue
 // (bias + activation + residual) against the unfused CPU composition, and the
 // runtime selection's names for DCGAN layers at batch 128.
 //
@@ -232,7 +233,7 @@ TEST(CudaConv, TilesAndSplitK) {
   const auto big = conv(4, 8, 12, 12, 136, 3, 3, 1, 1);  // fprop M = 576, N = 136, K = 72
   const auto deep = conv(2, 24, 6, 6, 20, 4, 4, 2, 1);   // K = 384: 12 k steps of 32
   for (auto m : {kc::MathMode::fp32, kc::MathMode::tf32}) {
-    for (auto t : {kc::TileChoice::large, kc::TileChoice::small}) {
+    for (auto t : {kc::TileChoice::large, kc::TileChoice::small, kc::TileChoice::narrow}) {
       conv2d_case<float>(big, true, opts(m, t, 1));
       conv2d_case<float>(deep, false, opts(m, t, 1));
       conv2d_case<float>(deep, true, opts(m, t, 3));
@@ -240,14 +241,19 @@ TEST(CudaConv, TilesAndSplitK) {
   }
   conv2d_case<double>(deep, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 1));
   conv2d_case<double>(deep, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 5));
-  // Full windows: fprop K = 320 and dgrad K = 200 split; both tiles.
+  // Full windows: fprop K = 320 and dgrad K = 200 split; every tile.
   const auto head = conv(4, 20, 4, 4, 36, 4, 4, 1, 0);
   const auto wide = conv(3, 4, 3, 3, 200, 3, 3, 1, 0);
-  for (auto t : {kc::TileChoice::large, kc::TileChoice::small}) {
+  for (auto t : {kc::TileChoice::large, kc::TileChoice::small, kc::TileChoice::narrow}) {
     conv2d_case<float>(head, true, opts(kc::MathMode::fp32, t, 3));
     conv2d_case<float>(wide, false, opts(kc::MathMode::tf32, t, 3));
   }
   conv2d_case<double>(wide, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 2));
+  conv2d_case<double>(deep, true, opts(kc::MathMode::fp32, kc::TileChoice::narrow, 1));  // double: the small tile
+  // RGB at the image side (automatically narrow: N = 3): D1's dgrad and G5's fprop over
+  // several M tiles per stride phase.
+  conv2d_case<float>(conv(2, 3, 24, 20, 16, 4, 4, 2, 1), true, opts(kc::MathMode::tf32));
+  conv_transpose2d_case<float>(convt(2, 16, 10, 12, 3, 4, 2, 1), true, opts(kc::MathMode::fp32));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::fp32, kc::TileChoice::large, 4));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::tf32, kc::TileChoice::small, 2));
 }
@@ -349,7 +355,13 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   // N = 1: 2 tiles, 256 k steps -> split-K 16.
   const auto d4 = conv(128, 512, 4, 4, 1, 4, 4, 1, 0);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d4, opts(kc::MathMode::fp32)),
-            "igemm_fprop_full_fp32_64x64x32_w32x32_s2_splitk16_ld16ab");
+            "igemm_fprop_full_fp32_128x16x32_w32x16_s2_splitk16_ld16ab");
+  // The RGB side: D1's dgrad and G5's fprop have N = 3 columns -> the narrow tile
+  // (4 phases of 1,024 tiles: no split).
+  EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(128, 3, 64, 64, 64, 4, 4, 2, 1), tf),
+            "igemm_dgrad_phase_tf32_128x16x32_w32x16_s2");
+  EXPECT_EQ(kc::conv_transpose2d_selected_kernel<float>(kc::ConvPass::fprop, convt(128, 64, 32, 32, 3, 4, 2, 1), tf),
+            "igemm_dgrad_phase_tf32_128x16x32_w32x16_s2");
   // SphereGAN's head 64x7x7 -> 1024 at batch 64: dgrad M = 64, N = 3136, K = 1024 (not K = 1024*49
   // with 48 of 49 taps zero): 49 small tiles -> split-K 3.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(64, 64, 7, 7, 1024, 7, 7, 1, 0), tf),

@@ -114,7 +114,20 @@ TEST(CudaGemm, TilesAndSplitK) {
     gemm_case<float>(big, true, false, opts(m, kc::TileChoice::small, 1));
     gemm_case<float>(deep, false, false, opts(m, kc::TileChoice::large, 3));
     gemm_case<float>(deep, true, true, opts(m, kc::TileChoice::small, 7));
+    // The narrow tile (128x16) forced on many columns: 9 and 3 tiles along n.
+    gemm_case<float>(big, true, true, opts(m, kc::TileChoice::narrow, 1));
+    gemm_case<float>(deep, false, true, opts(m, kc::TileChoice::narrow, 3));
   }
+  // Automatically narrow (N = 3 <= 16), M over two tiles, K not a multiple of 32.
+  const GemmCase thin{2, 260, 3, 70, 1.0, 0.5, false, false};
+  for (bool ta : {false, true}) {
+    gemm_case<float>(thin, ta, !ta, opts(kc::MathMode::fp32));
+    gemm_case<float>(thin, !ta, ta, opts(kc::MathMode::tf32));
+  }
+  EXPECT_NE(kc::gemm_selected_kernel<float>(k::GemmParams{1, 260, 3, 70, false, false, 1.0, 0.0, 0, 0, 0},
+                                            opts(kc::MathMode::fp32))
+                .find("_128x16x32_"),
+            std::string::npos);
   gemm_case<double>(deep, false, true, opts(kc::MathMode::fp32, kc::TileChoice::automatic, 4));
   // automatic split-K: 1 tile, 16 k steps -> splits
   const GemmCase auto_split{1, 8, 8, 512, 1.0, 0.0, false, false};

@@ -24,9 +24,12 @@ void set_allow_tf32(bool allow);
 bool allow_tf32();
 
 // Threadblock tile of the instantiation: automatic picks by the number of
-// tiles against the SM count (132 on an H100); large = 128x128x32 (256
-// threads), small = 64x64x32 (128 threads; double: 64x64x16).
-enum class TileChoice { automatic, large, small };
+// tiles against the SM count (132 on an H100), and the narrow tile when
+// N <= 16; large = 128x128x32 (256 threads), small = 64x64x32 (128 threads;
+// double: 64x64x16), narrow = 128x16x32 (128 threads; float only, double
+// keeps its small tile) for GEMMs with few columns: a conv pass whose N is 3
+// RGB channels or 1 grey one used 3 of the small tile's 64 columns.
+enum class TileChoice { automatic, large, small, narrow };
 
 struct IgemmOptions {
   MathMode math = MathMode::tf32;
