@@ -352,10 +352,10 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d3, tf),
             "igemm_fprop_tf32_64x64x32_w32x32_s2_ld16b");
   // D final 512 -> 1, 4x4 -> 1x1 (a full window: x rows are the GEMM's A): M = 128,
-  // N = 1: 2 tiles, 256 k steps -> split-K 16.
+  // N = 1: 1 narrow tile, 256 k steps -> split-K 64 (4 k steps a slice).
   const auto d4 = conv(128, 512, 4, 4, 1, 4, 4, 1, 0);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d4, opts(kc::MathMode::fp32)),
-            "igemm_fprop_full_fp32_128x16x32_w32x16_s2_splitk16_ld16ab");
+            "igemm_fprop_full_fp32_128x16x32_w32x16_s2_splitk64_ld16ab");
   // The RGB side: D1's dgrad and G5's fprop have N = 3 columns -> the narrow tile
   // (4 phases of 1,024 tiles: no split).
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::dgrad, conv(128, 3, 64, 64, 64, 4, 4, 2, 1), tf),
@@ -370,9 +370,10 @@ TEST(CudaConv, SelectionNamesForDcganLayers) {
   const auto d1 = conv(128, 3, 64, 64, 64, 4, 4, 2, 1);
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::fprop, d1, tf),
             "igemm_fprop_tf32_128x128x32_w64x32_s2_ld16b");
-  // Its wgrad: M = 64, N = 48, K = 131072: one tile -> split-K 16.
+  // Its wgrad: M = 64, N = 48, K = 131072: one tile -> 132 slices of 31.03 k steps
+  // -> 128 slices of 32.
   EXPECT_EQ(kc::conv2d_selected_kernel<float>(kc::ConvPass::wgrad, d1, tf),
-            "igemm_wgrad_tf32_64x64x32_w32x32_s2_splitk16_ld16a");
+            "igemm_wgrad_tf32_64x64x32_w32x32_s2_splitk128_ld16a");
   // G first layer 100 -> 512, 1x1 -> 4x4 (transposed): the conv's full-window dgrad,
   // M = 128, N = 512*16, K = 100.
   const auto g1 = convt(128, 100, 1, 1, 512, 4, 1, 0);
