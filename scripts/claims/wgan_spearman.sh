@@ -12,18 +12,23 @@
 # without the penalty); dcgan -L_D (the BCE loss of D, negated).
 #   scripts/claims/wgan_spearman.sh [out_root] [steps] [eval_every] [seeds...]
 #   (default runs/claims/wgan, 1500, 100, seed 0; STEPS_GP=n shortens wgan-gp,
-#   whose step costs ~2x wgan's; ARMS="wgan dcgan" picks arms)
+#   whose step costs ~2x wgan's; ARMS="wgan dcgan" picks arms; an arm NAME-ncK
+#   trains configs/NAME-fmnist.toml with n_critic = K, e.g. dcgan-nc5: DCGAN's D
+#   trained 5 steps per G step, as WGAN's critic, nearer the optimum where the
+#   paper says the JS-based loss stops tracking quality)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="${1:-runs/claims/wgan}"; steps="${2:-1500}"; every="${3:-100}"; shift 3 || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
-gan=build/cpu/cli/gan
+gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: a copy that a rebuild cannot replace mid-run
 for seed in "${seeds[@]}"; do
   for arm in ${ARMS:-wgan dcgan wgan-gp}; do
-    out="$root/$arm-s$seed"; n="$steps"
+    out="$root/$arm-s$seed"; n="$steps"; config="$arm"; extra=()
+    if [[ "$arm" =~ ^(.+)-nc([0-9]+)$ ]]; then config="${BASH_REMATCH[1]}"; extra=(--set "n_critic=${BASH_REMATCH[2]}"); fi
+    [ -f "configs/$config-fmnist.toml" ] || { echo "wgan_spearman: no configs/$config-fmnist.toml for arm '$arm'" >&2; exit 2; }
     [ "$arm" = wgan-gp ] && n="${STEPS_GP:-$steps}"
     if [ -f "$out/done" ]; then echo "wgan_spearman: $out done, kept"; continue; fi
-    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config "configs/$arm-fmnist.toml" --set steps="$n" \
+    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config "configs/$config-fmnist.toml" ${extra[@]+"${extra[@]}"} --set steps="$n" \
       --set seed="$seed" --set eval_every="$every" --set ema_decay=0 --set checkpoint_every="$n" \
       --set sample_every="$n" --set out_dir="$out" -q
     touch "$out/done"
