@@ -94,8 +94,11 @@ k::ConvTranspose2dParams convt(int64_t n, int64_t c_in, int64_t h, int64_t w, in
 }
 
 // All four passes of one conv under one option set; one table row per pass.
+// offset: every device buffer starts that many elements past an aligned
+// allocation (1: no 16-byte copies may be taken; the emulator faults on a
+// misaligned cp.async).
 template <class T>
-void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOptions& o) {
+void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOptions& o, std::size_t offset = 0) {
   const auto nx = static_cast<std::size_t>(p.n * p.c_in * p.h_in * p.w_in);
   const auto nw = static_cast<std::size_t>(p.c_out * (p.c_in / p.groups) * p.kh * p.kw);
   const auto ny = static_cast<std::size_t>(p.n * p.c_out * p.h_out * p.w_out);
@@ -112,8 +115,8 @@ void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOption
 
   double ey = 0, edx = 0, edw = 0, edb = 0;
   const std::string orders = for_each_order([&] {
-    DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
-        gdw(nw, nan_value<T>()), gdb(nb, nan_value<T>());
+    DeviceBuffer<T> gx(x, offset), gw(w, offset), gb(b, offset), gdy(dy, offset), gy(ny, nan_value<T>(), offset),
+        gdx(nx, nan_value<T>(), offset), gdw(nw, nan_value<T>(), offset), gdb(nb, nan_value<T>(), offset);
     kc::conv2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
     kc::conv2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
     kc::conv2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
@@ -125,18 +128,23 @@ void conv2d_case(const k::Conv2dParams& p, bool with_bias, const kc::IgemmOption
   });
   const std::string s = conv_str(p) + (with_bias ? " bias" : "");
   const double t = tol<T>(o.math);
-  check_and_record<T>("conv2d_fprop", s + " " + kc::conv2d_selected_kernel<T>(kc::ConvPass::fprop, p, o), orders,
+  // The selection's names assume aligned tensors; misaligned ones run the same tiles with 4-byte loads.
+  auto plan = [&](kc::ConvPass pass) {
+    return offset > 0 ? std::string("misaligned, 4-byte loads") : kc::conv2d_selected_kernel<T>(pass, p, o);
+  };
+  check_and_record<T>("conv2d_fprop", s + " " + plan(kc::ConvPass::fprop), orders,
                       ey, t);
-  check_and_record<T>("conv2d_dgrad", s + " " + kc::conv2d_selected_kernel<T>(kc::ConvPass::dgrad, p, o), orders,
+  check_and_record<T>("conv2d_dgrad", s + " " + plan(kc::ConvPass::dgrad), orders,
                       edx, t);
-  check_and_record<T>("conv2d_wgrad", s + " " + kc::conv2d_selected_kernel<T>(kc::ConvPass::wgrad, p, o), orders,
+  check_and_record<T>("conv2d_wgrad", s + " " + plan(kc::ConvPass::wgrad), orders,
                       edw, t);
   // bias_grad sums in double on both sides: tight for every math mode.
   check_and_record<T>("bias_grad", s, orders, edb, std::is_same_v<T, float> ? 1e-6 : 1e-12);
 }
 
 template <class T>
-void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, const kc::IgemmOptions& o) {
+void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, const kc::IgemmOptions& o,
+                           std::size_t offset = 0) {
   const auto nx = static_cast<std::size_t>(p.n * p.c_in * p.h_in * p.w_in);
   const auto nw = static_cast<std::size_t>(p.c_in * (p.c_out / p.groups) * p.kh * p.kw);
   const auto ny = static_cast<std::size_t>(p.n * p.c_out * p.h_out * p.w_out);
@@ -151,8 +159,8 @@ void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, co
 
   double ey = 0, edx = 0, edw = 0;
   const std::string orders = for_each_order([&] {
-    DeviceBuffer<T> gx(x), gw(w), gb(b), gdy(dy), gy(ny, nan_value<T>()), gdx(nx, nan_value<T>()),
-        gdw(nw, nan_value<T>());
+    DeviceBuffer<T> gx(x, offset), gw(w, offset), gb(b, offset), gdy(dy, offset), gy(ny, nan_value<T>(), offset),
+        gdx(nx, nan_value<T>(), offset), gdw(nw, nan_value<T>(), offset);
     kc::conv_transpose2d_fprop_with<T>(p, gx.get(), gw.get(), with_bias ? gb.get() : nullptr, gy.get(), o);
     kc::conv_transpose2d_dgrad_with<T>(p, gdy.get(), gw.get(), gdx.get(), o);
     kc::conv_transpose2d_wgrad_with<T>(p, gx.get(), gdy.get(), gdw.get(), o);
@@ -162,12 +170,15 @@ void conv_transpose2d_case(const k::ConvTranspose2dParams& p, bool with_bias, co
   });
   const std::string s = convt_str(p) + (with_bias ? " bias" : "");
   const double t = tol<T>(o.math);
+  auto plan = [&](kc::ConvPass pass) {
+    return offset > 0 ? std::string("misaligned, 4-byte loads") : kc::conv_transpose2d_selected_kernel<T>(pass, p, o);
+  };
   check_and_record<T>("conv_transpose2d_fprop",
-                      s + " " + kc::conv_transpose2d_selected_kernel<T>(kc::ConvPass::fprop, p, o), orders, ey, t);
+                      s + " " + plan(kc::ConvPass::fprop), orders, ey, t);
   check_and_record<T>("conv_transpose2d_dgrad",
-                      s + " " + kc::conv_transpose2d_selected_kernel<T>(kc::ConvPass::dgrad, p, o), orders, edx, t);
+                      s + " " + plan(kc::ConvPass::dgrad), orders, edx, t);
   check_and_record<T>("conv_transpose2d_wgrad",
-                      s + " " + kc::conv_transpose2d_selected_kernel<T>(kc::ConvPass::wgrad, p, o), orders, edw, t);
+                      s + " " + plan(kc::ConvPass::wgrad), orders, edw, t);
 }
 
 // The conv shapes every math mode runs (automatic tile and split-K).
@@ -256,6 +267,20 @@ TEST(CudaConv, TilesAndSplitK) {
   conv_transpose2d_case<float>(convt(2, 16, 10, 12, 3, 4, 2, 1), true, opts(kc::MathMode::fp32));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::fp32, kc::TileChoice::large, 4));
   conv_transpose2d_case<float>(convt(2, 24, 3, 3, 10, 4, 2, 1), true, opts(kc::MathMode::tf32, kc::TileChoice::small, 2));
+}
+
+// Tensors that start off a 16-byte boundary (views with a storage offset):
+// shapes whose widths allow 16-byte copies (full windows, a 1x1 conv, an RGB
+// conv on the narrow tile) must take the 4-byte path and still match.
+TEST(CudaConv, MisalignedTensorsTakeScalarLoads) {
+  GAN_REQUIRE_DEVICE();
+  for (auto m : {kc::MathMode::fp32, kc::MathMode::tf32}) {
+    conv2d_case<float>(conv(5, 4, 4, 4, 12, 4, 4, 2, 0), true, opts(m), 1);
+    conv2d_case<float>(conv(2, 13, 6, 6, 8, 1, 1, 1, 0), true, opts(m), 1);
+    conv2d_case<float>(conv(2, 3, 8, 8, 16, 4, 4, 2, 1), false, opts(m), 1);
+    conv_transpose2d_case<float>(convt(2, 16, 1, 1, 8, 4, 1, 0), true, opts(m), 1);
+  }
+  conv2d_case<double>(conv(3, 4, 4, 4, 8, 4, 4, 1, 0), true, opts(kc::MathMode::fp32), 1);
 }
 
 // y = act(conv + bias) + residual in one launch vs the CPU conv followed by
