@@ -11,11 +11,13 @@
 #      batch norm, attention, reductions);
 #   4. gan_bench_cuda: the DCGAN-64 conv passes (ours vs cuDNN, TF32 and
 #      FP32), GEMM vs cuBLAS, the whole DCGAN step; with the ratios;
+#   4b. Nsight Compute (when the toolkit has ncu) on one launch of each of our
+#      conv passes furthest behind cuDNN: a log for kernel work, informational;
 #   5. a short DCGAN training run on device = cuda (ms/step), and the same
 #      step in the machine's PyTorch + cuDNN for the ratio.
 #
 # Each part runs under `timeout`, so a hang leaves the others' results; the
-# whole stays under about 8 minutes. Without a GPU it says that it skipped and
+# whole stays under about 10 minutes. Without a GPU it says that it skipped and
 # exits 0 (CI runs it that way). Exit status otherwise: 0 when every part ran
 # and passed, 1 when a test or sanitizer check failed, 2 on a usage error.
 #
@@ -126,6 +128,36 @@ if [ -x "$bin/gan_bench_cuda" ]; then
   run_part "gan_bench_cuda" "$(box 120)" "$out/bench.log" \
     "$bin/gan_bench_cuda" '--benchmark_filter=^(conv/(dcgan64|spheregan28)/[^/]*/n64/|gemm/|step/dcgan28_cuda/64/)' \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
+fi
+
+# ---- 4b. Nsight Compute on our conv passes furthest behind cuDNN (informational) ------
+# One igemm launch per case (G3's fprop and D2's dgrad: 2.6-3.4x cuDNN on the
+# first H200 check; G4's wgrad; the 1024^3 GEMM at 3.3x cuBLAS; G5's fprop on
+# the narrow tile; SphereGAN's full-window head dgrad): speed of light, memory,
+# occupancy and warp stalls, for the next kernel work. It does not change the
+# check's status: a machine without profiler permissions (ERR_NVGPUCTRPERM)
+# only loses this log.
+ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null || true)
+if [ -n "$ncu" ] && [ -x "$bin/gan_bench_cuda" ]; then
+  ncu_cases='conv/dcgan64/G3_convT[^/]*/n64/fprop/ours/tf32/
+conv/dcgan64/D2_conv[^/]*/n64/dgrad/ours/tf32/
+conv/dcgan64/G4_convT[^/]*/n64/wgrad/ours/tf32/
+conv/dcgan64/G5_convT[^/]*/n64/fprop/ours/tf32/
+conv/spheregan28/D3_conv[^/]*/n64/dgrad/ours/tf32/
+gemm/square_m1024_n1024_k1024_NN/ours/tf32/'
+  saved_status=$status
+  run_part "ncu profiles (informational)" "$(box 120)" "$out/ncu.log" bash -c '
+    ncu=$1 bench=$2; shift 2
+    for c in "$@"; do
+      echo "=== $c"
+      "$ncu" --kernel-name regex:igemm_kernel --launch-count 1 --section SpeedOfLight --section Occupancy \
+        --section MemoryWorkloadAnalysis --section WarpStateStats --section LaunchStats \
+        "$bench" "--benchmark_filter=^$c" 2>&1
+      echo "=== ncu exit status $?"
+    done' _ "$ncu" "$bin/gan_bench_cuda" $ncu_cases
+  status=$saved_status
+else
+  parts+=("ncu profiles (informational)|no ncu in the toolkit|0|-")
 fi
 
 # ---- 5. a short training run, and PyTorch's step -----------------------------------
