@@ -14,6 +14,7 @@
 #include "gan/optim/rmsprop.h"
 #include "gan/models/eval/probe.h"
 #include "gan/models/report.h"
+#include "step_readback.h"
 #include "trainer_state.h"
 
 namespace gan::models {
@@ -36,11 +37,12 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainerConfig& c, std::ve
   return std::make_unique<optim::Adam>(std::move(params), o);
 }
 
-// Global L2 norm of the parameters' gradients. On the host: summed in double.
-// On a device: each gradient's sum of squares by ops (in its dtype) and one
-// read back at the end. Copying the gradients to the host instead (both nets,
-// every step) made a DCGAN-28 step on an H200 6.9 ms; this way it is 3.75.
-double grad_norm(const std::vector<Tensor>& params) {
+// Queues the global L2 norm of the parameters' gradients as `name`. Host
+// gradients are summed in double here; device ones as each gradient's sum of
+// squares by ops (in its dtype), read back with the step's other numbers.
+// Copying the gradients to the host instead (both nets, every step) made a
+// DCGAN-28 step on an H200 6.9 ms; reading the sum on its own, 3.75.
+void queue_grad_norm(StepReadback& rb, const char* name, const std::vector<Tensor>& params, double* dst) {
   NoGradGuard ng;
   double ss = 0;
   Tensor on_device;  // [] running sum of squares of the device gradients
@@ -57,8 +59,7 @@ double grad_norm(const std::vector<Tensor>& params) {
       for (double v : g.to_double_vector()) ss += v * v;
     }
   }
-  if (on_device.defined()) ss += on_device.item();
-  return std::sqrt(ss);
+  rb.add(name, on_device, dst, /*check=*/true, ss, /*root=*/true);
 }
 
 // Turns requires_grad off for D's parameters that the G optimizer does not
@@ -88,9 +89,9 @@ class FreezeGuard {
   std::vector<Tensor> frozen_;
 };
 
-double mean_output(const Tensor& logits, bool sigmoid) {
+Tensor mean_output(const Tensor& logits, bool sigmoid) {  // []
   NoGradGuard ng;
-  return ops::mean(sigmoid ? ops::sigmoid(logits) : logits).item();
+  return ops::mean(sigmoid ? ops::sigmoid(logits) : logits);
 }
 
 Judgement detached(const Judgement& j) {
@@ -197,7 +198,7 @@ void Trainer::check_finite(const std::string& quantity, double v) const {
 // One D update on a real batch and fakes of a fresh latent (detached). The
 // fakes of the last critic step keep their graph for the G step (one G forward
 // per step, as the PyTorch DCGAN example).
-void Trainer::d_step(StepStats& s, bool last) {
+void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
   const Batch batch = loader_->next();
   const Tensor real_batch = system_->prepare_real(batch.images.to(device_));  // [B, C, S, S]
   const Tensor labels = batch.labels.defined() ? batch.labels.to(device_) : Tensor();  // [B] i64, -1 unlabelled
@@ -222,30 +223,27 @@ void Trainer::d_step(StepStats& s, bool last) {
   s.penalty = 0;
   if (cfg_.gp_weight > 0) {
     const Tensor gp = gradient_penalty(critic, real, fake, penalty_gen_);
-    s.penalty = gp.item();
+    rb.add("penalty", gp, &s.penalty);
     loss = loss + cfg_.gp_weight * gp;
   }
   if (cfg_.r1_weight > 0) {
     const Tensor r1 = r1_penalty(critic, real);
-    s.penalty = r1.item();
+    rb.add("penalty", r1, &s.penalty);
     loss = loss + 0.5 * cfg_.r1_weight * r1;
   }
-  s.loss_d = loss.item();
-  check_finite("penalty", s.penalty);
-  check_finite("loss_d", s.loss_d);
-  for (const auto& [name, v] : out.scalars) check_finite(name, v);
+  rb.add("loss_d", loss, &s.loss_d);
+  for (const auto& [name, v] : out.scalars) rb.add_host(name, v);
   loss.backward();
-  s.grad_norm_d = grad_norm(system_->d_parameters(*G_, *D_));
-  check_finite("grad_norm_d", s.grad_norm_d);
+  queue_grad_norm(rb, "grad_norm_d", system_->d_parameters(*G_, *D_), &s.grad_norm_d);
   opt_d_->step();
   if (cfg_.clip_value > 0) clip_weights(*D_, cfg_.clip_value);
   system_->after_d_step(*D_);
   const bool sig = loss_uses_logits(cfg_.loss);
-  s.d_real = mean_output(jr.adv, sig);
-  s.d_fake = mean_output(jf.adv, sig);
+  rb.add("d_real", mean_output(jr.adv, sig), &s.d_real, /*check=*/false);
+  rb.add("d_fake", mean_output(jf.adv, sig), &s.d_fake, /*check=*/false);
   {
     NoGradGuard ng;
-    s.r_t = ops::mean(ops::sign(jr.adv)).item();
+    rb.add("r_t", ops::mean(ops::sign(jr.adv)), &s.r_t, /*check=*/false);
   }
   if (augment_) {
     out.scalars.emplace_back("augment_p", augment_->p());
@@ -259,20 +257,18 @@ void Trainer::d_step(StepStats& s, bool last) {
   }
 }
 
-void Trainer::g_step(StepStats& s) {
+void Trainer::g_step(StepStats& s, StepReadback& rb) {
   opt_g_->zero_grad();
   const FreezeGuard freeze_d(system_->d_parameters(*G_, *D_), system_->g_parameters(*G_, *D_));
   const Tensor fake = for_d(state_->fake);  // with G's graph: augmentation is differentiable
   const Judgement jf = system_->judge(*D_, fake, state_->latent.y);
   LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, fake, step_, *G_});
-  s.loss_g = out.loss.item();
-  check_finite("loss_g", s.loss_g);
-  for (const auto& [name, v] : out.scalars) check_finite(name, v);
+  rb.add("loss_g", out.loss, &s.loss_g);
+  for (const auto& [name, v] : out.scalars) rb.add_host(name, v);
   out.loss.backward();
   state_->fake = Tensor();  // frees the graph
   state_->real_judgement = Judgement{};
-  s.grad_norm_g = grad_norm(system_->g_parameters(*G_, *D_));
-  check_finite("grad_norm_g", s.grad_norm_g);
+  queue_grad_norm(rb, "grad_norm_g", system_->g_parameters(*G_, *D_), &s.grad_norm_g);
   opt_g_->step();
   for (auto& sc : out.scalars) s.scalars.push_back(std::move(sc));
 }
@@ -296,8 +292,10 @@ StepStats Trainer::step() {
   StepStats s;
   s.step = step_ + 1;
   system_->on_step(step_);
-  for (int64_t i = 0; i < cfg_.n_critic; ++i) d_step(s, i + 1 == cfg_.n_critic);
-  g_step(s);
+  StepReadback rb;  // the step's numbers: one read back, then the divergence checks in order
+  for (int64_t i = 0; i < cfg_.n_critic; ++i) d_step(s, rb, i + 1 == cfg_.n_critic);
+  g_step(s, rb);
+  rb.read([&](const std::string& quantity, double v) { check_finite(quantity, v); });
   ++step_;
   update_ema();
   std::vector<std::string> records;  // alarm and metric lines for metrics.jsonl

@@ -121,6 +121,32 @@ TEST(TrainerDevice, ThreeAugmentedDcganStepsOnCudaMatchCpuFp32) {
 // an O(lr) step: a real share of the weights differs by up to ~lr, the mean far less.
 TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true, 2e-2, 0.3, 2e-5); }
 
+// Every Tensor::item() on a device waits for it to drain: the step reads its
+// logged numbers (both losses, gradient norms, D(real), D(fake), r_t) back in
+// one copy at its end (models/src/step_readback.h). It read 7 before. WGAN-GP
+// (n_critic 5 + a penalty) reads once too.
+TEST(TrainerDevice, AStepReadsBackFromTheDeviceOnce) {
+  if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
+  const auto data = smooth_data(32);
+  for (const bool wgan_gp : {false, true}) {
+    TrainerConfig c = step_config("cuda", wgan_gp ? "readback_gp" : "readback");
+    c.eval_every = 0;
+    if (wgan_gp) {
+      c.loss = LossKind::wasserstein;
+      c.gp_weight = 10;
+      c.n_critic = 5;
+    }
+    Trainer t(c, data);
+    (void)t.step();  // the first step may read what it sets up
+    const uint64_t before = cuda::device_to_host_copies();
+    const StepStats s = t.step();
+    EXPECT_EQ(cuda::device_to_host_copies() - before, 1u) << (wgan_gp ? "wgan-gp" : "dcgan");
+    EXPECT_TRUE(std::isfinite(s.loss_d) && std::isfinite(s.loss_g) && s.grad_norm_d > 0 && s.grad_norm_g > 0);
+    if (wgan_gp) EXPECT_GT(s.penalty, 0);
+    fs::remove_all(t.config().out_dir);
+  }
+}
+
 TEST(TrainerDevice, UnusableDeviceNamesTheKey) {
   TrainerConfig c = step_config("tpu", "bad");
   try {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace gan::cuda {
@@ -39,5 +40,10 @@ void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind);
 void memset(void* dst, int value, size_t bytes);
 // Waits for all work on the device (a no-op on the emulator, whose launches are synchronous).
 void synchronize(int device = 0);
+// How many device -> host copies this process has made (every Tensor::item()
+// and .to(cpu) of device data is one, and each waits for the device to drain):
+// tests hold the training step to one read back (models/src/trainer.cpp).
+// Thread-safe; 0 in the cpu flavour.
+uint64_t device_to_host_copies();
 
 }  // namespace gan::cuda

@@ -30,8 +30,10 @@
 // steps and N steps + resume + N steps give identical losses.
 //
 // Divergence: a NaN/Inf loss or gradient norm throws TrainingDiverged (naming
-// the quantity and the step) before any optimizer applies it; the checkpoint
-// file on disk is the last good one.
+// the quantity and the step) at the end of that step, before it is counted,
+// logged or checkpointed: the checkpoint file on disk is the last good one.
+// (The step's numbers are read back from a device in one copy at its end, so
+// its optimizer updates may already be applied in memory.)
 #pragma once
 
 #include <cstdint>
@@ -157,6 +159,8 @@ struct StepStats {
 
 // A non-finite loss or gradient norm. what(): "training diverged at step 7:
 // loss_d is nan (last good checkpoint: <path>)".
+class StepReadback;  // models/src/step_readback.h: the step's numbers, read back in one copy
+
 class TrainingDiverged : public Error {
  public:
   TrainingDiverged(std::string quantity, int64_t step, double value, const std::string& checkpoint);
@@ -214,8 +218,8 @@ class Trainer {
  private:
   struct State;
   void init(std::shared_ptr<const Dataset> data);
-  void d_step(StepStats& s, bool last);
-  void g_step(StepStats& s);
+  void d_step(StepStats& s, StepReadback& rb, bool last);
+  void g_step(StepStats& s, StepReadback& rb);
   Tensor for_d(const Tensor& x);  // x as D sees it: augmented when cfg.augment is set
   void update_ema();
   void check_finite(const std::string& quantity, double v) const;

@@ -1,0 +1,59 @@
+// StepReadback (step_readback.h): queued 0-d tensors, read back per device
+// and dtype in one copy.
+#include "step_readback.h"
+
+#include <cmath>
+#include <utility>
+
+#include "gan/autograd.h"
+#include "gan/error.h"
+#include "gan/ops.h"
+
+namespace gan::models {
+
+void StepReadback::add(std::string name, Tensor scalar, double* dst, bool check, double host, bool root) {
+  if (scalar.defined()) {
+    GAN_CHECK(scalar.numel() == 1, "StepReadback: '", name, "' has ", scalar.numel(), " elements, expected 1");
+    scalar = scalar.detach();
+  }
+  entries_.push_back({std::move(name), std::move(scalar), dst, check, host, root});
+}
+
+void StepReadback::read(const std::function<void(const std::string&, double)>& on_bad) {
+  NoGradGuard ng;
+  std::vector<double> values(entries_.size());
+  for (size_t i = 0; i < entries_.size(); ++i) values[i] = entries_[i].host;
+  // Device tensors: gathered per device and dtype into one vector [k], then one
+  // copy (a dtype conversion on a device goes through the host: none here).
+  std::vector<bool> done(entries_.size(), false);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Tensor& t = entries_[i].scalar;
+    if (done[i] || !t.defined()) continue;
+    if (t.device().is_cpu()) {
+      values[i] += t.item();
+      done[i] = true;
+      continue;
+    }
+    std::vector<size_t> idx;
+    std::vector<Tensor> parts;
+    for (size_t j = i; j < entries_.size(); ++j) {
+      const Tensor& u = entries_[j].scalar;
+      if (done[j] || !u.defined() || u.device() != t.device() || u.dtype() != t.dtype()) continue;
+      idx.push_back(j);
+      parts.push_back(u.reshape({1}));
+      done[j] = true;
+    }
+    const std::vector<double> host = ops::cat(parts, 0).to_double_vector();  // the one copy for this device
+    for (size_t k = 0; k < idx.size(); ++k) values[idx[k]] += host[k];
+  }
+  std::vector<Entry> entries = std::move(entries_);
+  entries_.clear();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].root) values[i] = std::sqrt(values[i]);
+    if (entries[i].dst != nullptr) *entries[i].dst = values[i];
+  }
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (entries[i].check && !std::isfinite(values[i])) on_bad(entries[i].name, values[i]);
+}
+
+}  // namespace gan::models
