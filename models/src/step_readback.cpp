@@ -19,6 +19,11 @@ void StepReadback::add(std::string name, Tensor scalar, double* dst, bool check,
   entries_.push_back({std::move(name), std::move(scalar), dst, check, host, root});
 }
 
+void StepReadback::add_logged(const Logged& l, std::vector<std::pair<std::string, double>>* append) {
+  add(l.name, l.tensor, nullptr, /*check=*/true, l.tensor.defined() ? 0.0 : l.value);
+  entries_.back().append = append;
+}
+
 void StepReadback::read(const std::function<void(const std::string&, double)>& on_bad) {
   NoGradGuard ng;
   std::vector<double> values(entries_.size());
@@ -51,6 +56,7 @@ void StepReadback::read(const std::function<void(const std::string&, double)>& o
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].root) values[i] = std::sqrt(values[i]);
     if (entries[i].dst != nullptr) *entries[i].dst = values[i];
+    if (entries[i].append != nullptr) entries[i].append->emplace_back(entries[i].name, values[i]);
   }
   for (size_t i = 0; i < entries.size(); ++i)
     if (entries[i].check && !std::isfinite(values[i])) on_bad(entries[i].name, values[i]);

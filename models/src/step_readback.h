@@ -5,9 +5,11 @@
 // the device to drain, and the host launches nothing while it waits. The
 // Trainer read 7 scalars that way in each DCGAN step (D's loss before its
 // backward, both gradient norms, D(real), D(fake), r_t, G's loss before its
-// backward), so the GPU idled 7 times a step. Now each is queued as a 0-d
-// tensor and read() copies them all at once: one read back per step
-// (Trainer tests hold it to that on the emulator).
+// backward), and the systems one per logged scalar (WGAN-GP: 3 per critic
+// step), so the GPU idled that many times a step. Now each is queued as a 0-d
+// tensor (a system returns its scalars as tensors: gan_system.h, Logged) and
+// read() copies them all at once: one read back per step (a Trainer test
+// holds DCGAN, WGAN-GP and SphereGAN to that on the emulator).
 //
 // Divergence checks keep their order: entries are checked in the order they
 // were queued (penalty, loss_d, D's scalars, grad_norm_d per critic step, then
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "gan/models/gan_system.h"
 #include "gan/tensor.h"
 
 namespace gan::models {
@@ -31,8 +34,10 @@ class StepReadback {
   // `root` (gradient norms: a sum of squares). On read(), *dst (if not null)
   // receives the value; `check`: a non-finite value is reported by read().
   void add(std::string name, Tensor scalar, double* dst, bool check = true, double host = 0, bool root = false);
-  // A number already on the host (a system's scalars), checked in queue order.
-  void add_host(std::string name, double value, bool check = true) { add(std::move(name), Tensor(), nullptr, check, value); }
+  // A system's logged scalar (a host double or a [] tensor), checked in queue
+  // order; with `append`, (name, value) is appended to it on read(), in queue
+  // order (StepStats::scalars: the last D step's, then G's).
+  void add_logged(const Logged& l, std::vector<std::pair<std::string, double>>* append);
 
   // Copies every queued tensor to the host (one cat and one copy per device and
   // dtype; CPU tensors are read in place), writes the destinations in queue order and
@@ -48,6 +53,7 @@ class StepReadback {
     bool check;
     double host;
     bool root;
+    std::vector<std::pair<std::string, double>>* append = nullptr;
   };
   std::vector<Entry> entries_;
 };

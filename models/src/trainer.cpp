@@ -232,7 +232,11 @@ void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
     loss = loss + 0.5 * cfg_.r1_weight * r1;
   }
   rb.add("loss_d", loss, &s.loss_d);
-  for (const auto& [name, v] : out.scalars) rb.add_host(name, v);
+  if (augment_) {
+    out.scalars.emplace_back("augment_p", augment_->p());
+    if (augment_->adaptive()) out.scalars.emplace_back("ada_rt", augment_->rt());
+  }
+  for (const Logged& l : out.scalars) rb.add_logged(l, last ? &s.scalars : nullptr);
   loss.backward();
   queue_grad_norm(rb, "grad_norm_d", system_->d_parameters(*G_, *D_), &s.grad_norm_d);
   opt_d_->step();
@@ -245,12 +249,7 @@ void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
     NoGradGuard ng;
     rb.add("r_t", ops::mean(ops::sign(jr.adv)), &s.r_t, /*check=*/false);
   }
-  if (augment_) {
-    out.scalars.emplace_back("augment_p", augment_->p());
-    if (augment_->adaptive()) out.scalars.emplace_back("ada_rt", augment_->rt());
-  }
   if (last) {
-    s.scalars = std::move(out.scalars);
     state_->fake = std::move(fake_graph);
     state_->latent = std::move(latent);
     state_->real_judgement = detached(jr);
@@ -264,13 +263,12 @@ void Trainer::g_step(StepStats& s, StepReadback& rb) {
   const Judgement jf = system_->judge(*D_, fake, state_->latent.y);
   LossOut out = system_->g_loss({jf, state_->real_judgement, state_->latent, *D_, fake, step_, *G_});
   rb.add("loss_g", out.loss, &s.loss_g);
-  for (const auto& [name, v] : out.scalars) rb.add_host(name, v);
+  for (const Logged& l : out.scalars) rb.add_logged(l, &s.scalars);
   out.loss.backward();
   state_->fake = Tensor();  // frees the graph
   state_->real_judgement = Judgement{};
   queue_grad_norm(rb, "grad_norm_g", system_->g_parameters(*G_, *D_), &s.grad_norm_g);
   opt_g_->step();
-  for (auto& sc : out.scalars) s.scalars.push_back(std::move(sc));
 }
 
 // ema <- d * ema + (1 - d) * G with d = min(decay, (1 + t) / (10 + t)), as

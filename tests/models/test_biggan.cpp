@@ -214,9 +214,9 @@ TEST(Biggan, GLossIsHingePlusBetaTimesOrthoOverGsWeights) {
   }
   EXPECT_EQ(layers, 8 + 6);  // convs, attention, CBN Linears
   double logged = -1, adv = -1;
-  for (const auto& [k, v] : out.scalars) {
-    if (k == "ortho") logged = v;
-    if (k == "loss_adv_g") adv = v;
+  for (const Logged& l : out.scalars) {
+    if (l.name == "ortho") logged = l.read();
+    if (l.name == "loss_adv_g") adv = l.read();
   }
   EXPECT_NEAR(logged, ortho, 1e-4 * ortho);
   EXPECT_NEAR(adv, hinge_g_loss(jf.adv).item(), 1e-6);

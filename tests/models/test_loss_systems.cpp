@@ -73,8 +73,8 @@ LossOut g_loss_of_with(GanSystem& sys, nn::Module& D, const Judgement& jf, const
 }
 
 double scalar(const LossOut& o, const std::string& name) {
-  for (const auto& [n, v] : o.scalars)
-    if (n == name) return v;
+  for (const Logged& l : o.scalars)
+    if (l.name == name) return l.read();
   ADD_FAILURE() << "no scalar " << name;
   return NAN;
 }

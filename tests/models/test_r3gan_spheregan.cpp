@@ -42,8 +42,8 @@ std::unique_ptr<GanSystem> build(const std::string& name, LossKind loss, bool po
 }
 
 double scalar(const LossOut& o, const std::string& name) {
-  for (const auto& [n, v] : o.scalars)
-    if (n == name) return v;
+  for (const Logged& l : o.scalars)
+    if (l.name == name) return l.read();
   ADD_FAILURE() << "no scalar " << name;
   return NAN;
 }

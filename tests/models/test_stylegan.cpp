@@ -272,8 +272,8 @@ TEST(Stylegan, DLossAddsTheScaledR1OnlyOnR1Steps) {
     const LossOut out = b.sys->d_loss({jr, jf, none, l, *b.D, real, fake, step, gen});
     if (step % 4 == 0) {
       ASSERT_EQ(out.scalars.size(), 1u);
-      EXPECT_EQ(out.scalars[0].first, "r1");
-      EXPECT_NEAR(out.scalars[0].second, r1, 1e-6 * std::max(1.0, r1));
+      EXPECT_EQ(out.scalars[0].name, "r1");
+      EXPECT_NEAR(out.scalars[0].read(), r1, 1e-6 * std::max(1.0, r1));
       EXPECT_NEAR(out.loss.item(), ns + 4 * 0.25 * r1, 1e-5 * std::max(1.0, r1));
     } else {
       EXPECT_TRUE(out.scalars.empty());

@@ -49,8 +49,9 @@ std::shared_ptr<const Dataset> smooth_data(int64_t n) {
   return d;
 }
 
-TrainerConfig step_config(const std::string& device, const std::string& tag) {
+TrainerConfig step_config(const std::string& device, const std::string& tag, const std::string& system = "dcgan") {
   TrainerConfig c;
+  set_config_value(c, "system", system);  // the system's own option table
   c.dataset = "synthetic";
   set_config_value(c, "z_dim", "16");
   set_config_value(c, "features_g", "8");
@@ -122,27 +123,27 @@ TEST(TrainerDevice, ThreeAugmentedDcganStepsOnCudaMatchCpuFp32) {
 TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true, 2e-2, 0.3, 2e-5); }
 
 // Every Tensor::item() on a device waits for it to drain: the step reads its
-// logged numbers (both losses, gradient norms, D(real), D(fake), r_t) back in
-// one copy at its end (models/src/step_readback.h). It read 7 before. WGAN-GP
-// (n_critic 5 + a penalty) reads once too.
+// logged numbers (both losses, gradient norms, D(real), D(fake), r_t, the
+// system's scalars) back in one copy at its end (models/src/step_readback.h).
+// Before, each was its own read: 5 per critic step and 2 for G (7 in a DCGAN
+// step), plus one per system scalar (WGAN-GP: 3 in each of its 5 critic steps).
 TEST(TrainerDevice, AStepReadsBackFromTheDeviceOnce) {
   if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
   const auto data = smooth_data(32);
-  for (const bool wgan_gp : {false, true}) {
-    TrainerConfig c = step_config("cuda", wgan_gp ? "readback_gp" : "readback");
+  for (const std::string system : {"dcgan", "wgan-gp", "spheregan"}) {
+    TrainerConfig c = step_config("cuda", "readback_" + system, system);
     c.eval_every = 0;
-    if (wgan_gp) {
-      c.loss = LossKind::wasserstein;
-      c.gp_weight = 10;
-      c.n_critic = 5;
-    }
+    if (system != "dcgan") c.loss = LossKind::wasserstein;
+    if (system == "wgan-gp") c.n_critic = 5;
+    if (system == "spheregan") set_config_value(c, "sphere_dim", "8");
     Trainer t(c, data);
     (void)t.step();  // the first step may read what it sets up
     const uint64_t before = cuda::device_to_host_copies();
     const StepStats s = t.step();
-    EXPECT_EQ(cuda::device_to_host_copies() - before, 1u) << (wgan_gp ? "wgan-gp" : "dcgan");
+    EXPECT_EQ(cuda::device_to_host_copies() - before, 1u) << system;
     EXPECT_TRUE(std::isfinite(s.loss_d) && std::isfinite(s.loss_g) && s.grad_norm_d > 0 && s.grad_norm_g > 0);
-    if (wgan_gp) EXPECT_GT(s.penalty, 0);
+    EXPECT_EQ(s.scalars.size(), system == "dcgan" ? 0u : system == "wgan-gp" ? 3u : 2u) << system;
+    for (const auto& [name, v] : s.scalars) EXPECT_TRUE(std::isfinite(v)) << system << " " << name;
     fs::remove_all(t.config().out_dir);
   }
 }

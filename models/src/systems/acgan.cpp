@@ -43,14 +43,14 @@ class Acgan : public GanSystem {
     const Tensor ce_real = labelled_cross_entropy(in.real.class_logits, in.real_labels);
     const Tensor ce_fake = ops::cross_entropy(in.fake.class_logits, in.latent.y);
     const Tensor loss = models::d_loss(setup().loss, in.real.adv, in.fake.adv) + w_ * (ce_real + ce_fake);
-    return {loss, {{"class_loss_real", ce_real.item()},
-                   {"class_loss_fake", ce_fake.item()},
+    return {loss, {{"class_loss_real", ce_real},
+                   {"class_loss_fake", ce_fake},
                    {"class_acc_real", nets::class_accuracy(in.real.class_logits, in.real_labels)}}};
   }
   LossOut g_loss(const GLossInput& in) override {
     const Tensor ce = ops::cross_entropy(in.fake.class_logits, in.latent.y);
     return {models::g_loss(setup().loss, in.fake.adv) + w_ * ce,
-            {{"class_loss_g", ce.item()}, {"class_acc_fake", nets::class_accuracy(in.fake.class_logits, in.latent.y)}}};
+            {{"class_loss_g", ce}, {"class_acc_fake", nets::class_accuracy(in.fake.class_logits, in.latent.y)}}};
   }
 
  private:

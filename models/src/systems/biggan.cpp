@@ -98,11 +98,11 @@ class Biggan : public GanSystem {
   }
   LossOut g_loss(const GLossInput& in) override {
     const Tensor adv = hinge_g_loss(in.fake.adv);
-    LossOut out{adv, {{"loss_adv_g", adv.item()}}};
+    LossOut out{adv, {{"loss_adv_g", adv}}};
     if (ortho_beta_ > 0) {
       const Tensor ortho = orthogonal_penalty(spectral_weight_matrices(in.G));
       out.loss = adv + ortho * ortho_beta_;
-      out.scalars.emplace_back("ortho", ortho.item());
+      out.scalars.emplace_back("ortho", ortho);
     }
     return out;
   }

@@ -146,10 +146,10 @@ class Progan : public GanSystem {
     return {w + lambda_ * gp + drift_ * drift,
             {{"progan_resolution", static_cast<double>(r)},
              {"progan_alpha", phase_.alpha},
-             {"wasserstein_estimate", -w.item()},
-             {"gradient_penalty", gp.item()},
-             {"grad_norm_xhat", ops::mean(norms).item()},
-             {"drift", drift.item()}}};
+             {"wasserstein_estimate", ops::neg(w)},
+             {"gradient_penalty", gp},
+             {"grad_norm_xhat", ops::mean(norms)},
+             {"drift", drift}}};
   }
   LossOut g_loss(const GLossInput& in) override { return {wasserstein_g_loss(in.fake.adv), {}}; }
 

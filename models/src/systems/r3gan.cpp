@@ -37,7 +37,7 @@ class R3gan : public Nets {
     const auto critic = [&](const Tensor& x) { return this->judge(in.D, x, in.real_labels).adv; };
     const Tensor r1 = r1_penalty(critic, in.real_images), r2 = r1_penalty(critic, in.fake_images);
     return {rel + 0.5 * gamma_ * (r1 + r2),
-            {{"relativistic_loss", rel.item()}, {"r1", r1.item()}, {"r2", r2.item()}}};
+            {{"relativistic_loss", rel}, {"r1", r1}, {"r2", r2}}};
   }
   LossOut g_loss(const GLossInput& in) override { return {relativistic_g_loss(in.real.adv, in.fake.adv), {}}; }
 

@@ -77,7 +77,7 @@ class Sgan : public GanSystem {
     const Tensor ce = ops::cross_entropy(jl.class_logits, yl);
     Tensor loss = ce;
     if (unsup_ > 0) loss = loss + unsup_ * models::d_loss(setup().loss, in.real.adv, in.fake.adv);
-    return {loss, {{"class_loss", ce.item()}, {"class_acc_labelled", nets::class_accuracy(jl.class_logits, yl)}}};
+    return {loss, {{"class_loss", ce}, {"class_acc_labelled", nets::class_accuracy(jl.class_logits, yl)}}};
   }
 
   LossOut g_loss(const GLossInput& in) override {
@@ -85,7 +85,7 @@ class Sgan : public GanSystem {
     if (!feature_matching_) return {models::g_loss(setup().loss, in.fake.adv), {}};
     const Tensor diff = ops::mean(in.real.features, {0}) - ops::mean(in.fake.features, {0});
     const Tensor fm = ops::sum(ops::square(diff));
-    return {fm, {{"feature_matching", fm.item()}}};
+    return {fm, {{"feature_matching", fm}}};
   }
 
   // D's accuracy on the test split, in eval mode (batch-norm running statistics).

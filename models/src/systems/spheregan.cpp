@@ -41,7 +41,7 @@ class SphereGan : public Nets {
   }
   LossOut d_loss(const DLossInput& in) override {
     return {sphere_d_loss(in.real.adv, in.fake.adv, moments_),
-            {{"distance_real", ops::mean(in.real.adv).item()}, {"distance_fake", ops::mean(in.fake.adv).item()}}};
+            {{"distance_real", ops::mean(in.real.adv)}, {"distance_fake", ops::mean(in.fake.adv)}}};
   }
   LossOut g_loss(const GLossInput& in) override { return {sphere_g_loss(in.fake.adv, moments_), {}}; }
 

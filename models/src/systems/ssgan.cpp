@@ -57,12 +57,12 @@ class Ssgan : public GanSystem {
   LossOut d_loss(const DLossInput& in) override {
     const Rotation r = rotation_loss(in.D, in.real_images, in.real.class_logits);
     return {models::d_loss(setup().loss, in.real.adv, in.fake.adv) + beta_ * r.loss,
-            {{"rotation_loss_real", r.loss.item()}, {"rotation_acc_real", r.accuracy}}};
+            {{"rotation_loss_real", r.loss}, {"rotation_acc_real", r.accuracy}}};
   }
   LossOut g_loss(const GLossInput& in) override {
     const Rotation r = rotation_loss(in.D, in.fake_images, in.fake.class_logits);
     return {models::g_loss(setup().loss, in.fake.adv) + alpha_ * r.loss,
-            {{"rotation_loss_fake", r.loss.item()}, {"rotation_acc_fake", r.accuracy}}};
+            {{"rotation_loss_fake", r.loss}, {"rotation_acc_fake", r.accuracy}}};
   }
 
   static constexpr int64_t kRotations = 4;

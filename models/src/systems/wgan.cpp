@@ -13,6 +13,7 @@
 #include "../nets/system_nets.h"
 #include "gan/autograd.h"
 #include "gan/models/registry.h"
+#include "gan/ops.h"
 
 namespace gan::models {
 
@@ -27,7 +28,7 @@ class Wgan : public nets::PlainDcgan {
 
   LossOut d_loss(const DLossInput& in) override {
     const Tensor loss = wasserstein_d_loss(in.real.adv, in.fake.adv);
-    return {loss, {{"wasserstein_estimate", -loss.item()}}};
+    return {loss, {{"wasserstein_estimate", ops::neg(loss)}}};
   }
   LossOut g_loss(const GLossInput& in) override { return {wasserstein_g_loss(in.fake.adv), {}}; }
   void after_d_step(nn::Module& D) override { clip_weights(D, clip_); }

@@ -40,9 +40,9 @@ class WganGp : public nets::PlainDcgan {
     Tensor norms;
     const Tensor gp = gradient_penalty(critic, in.real_images, in.fake_images, in.gen, &norms);
     return {w + lambda_ * gp,
-            {{"wasserstein_estimate", -w.item()},
-             {"gradient_penalty", gp.item()},
-             {"grad_norm_xhat", ops::mean(norms).item()}}};
+            {{"wasserstein_estimate", ops::neg(w)},
+             {"gradient_penalty", gp},
+             {"grad_norm_xhat", ops::mean(norms)}}};
   }
   LossOut g_loss(const GLossInput& in) override { return {wasserstein_g_loss(in.fake.adv), {}}; }
 

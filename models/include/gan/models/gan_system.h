@@ -88,10 +88,25 @@ struct GLossInput {
   nn::Module& G;              // the G being trained (a regularizer of G's weights: BigGAN's orthogonal one)
 };
 
-// A loss and the named scalars to log with it (metrics.jsonl: "<name>").
+// A named number to log (metrics.jsonl: "<name>"): a double known on the
+// host, or a [] tensor that the Trainer reads back with the step's other
+// numbers in one copy (on a GPU each item() would wait for the device to
+// drain: give the tensor, not its item()).
+struct Logged {
+  Logged(std::string n, double v) : name(std::move(n)), value(v) {}
+  Logged(std::string n, Tensor t) : name(std::move(n)), tensor(std::move(t)) {}
+  // The number now (a read back for a device tensor: for tests and one-off callers).
+  double read() const { return tensor.defined() ? tensor.item() : value; }
+  std::string name;
+  double value = 0;  // when tensor is undefined
+  Tensor tensor;     // [] (detached by the Trainer)
+};
+
+// A loss and the named scalars to log with it. Every scalar is checked for
+// NaN / Inf with the loss (TrainingDiverged names it).
 struct LossOut {
   Tensor loss;  // []
-  std::vector<std::pair<std::string, double>> scalars;
+  std::vector<Logged> scalars;
 };
 
 class GanSystem {
