@@ -2,8 +2,8 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <atomic>
 
+#include "copy_count.h"
 #include "gan/cuda/runtime.h"
 #include "gan/error.h"
 
@@ -54,15 +54,9 @@ void raw_free(void* ptr, int device) {
   check(cudaFree(ptr), "free");
 }
 
-namespace {
-std::atomic<uint64_t> d2h_copies{0};
-}  // namespace
-
-uint64_t device_to_host_copies() { return d2h_copies.load(std::memory_order_relaxed); }
-
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   if (!bytes) return;
-  if (kind == CopyKind::device_to_host) d2h_copies.fetch_add(1, std::memory_order_relaxed);
+  if (kind == CopyKind::device_to_host) detail::note_device_to_host_copy();
   const cudaMemcpyKind k = kind == CopyKind::host_to_device   ? cudaMemcpyHostToDevice
                            : kind == CopyKind::device_to_host ? cudaMemcpyDeviceToHost
                                                               : cudaMemcpyDeviceToDevice;

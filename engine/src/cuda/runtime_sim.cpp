@@ -4,11 +4,11 @@
 // with GAN_SIMT_GUARD=1 closed to host code outside launches and copies), and
 // every operation is synchronous. The device presents itself as an H100 (the
 // emulator checks launches against its limits).
-#include <atomic>
 #include <cstring>
 
 #include <gan/simt/device_memory.h>
 
+#include "copy_count.h"
 #include "gan/cuda/runtime.h"
 #include "gan/error.h"
 
@@ -37,15 +37,10 @@ void* raw_malloc(size_t bytes, int device) {
 }
 
 void raw_free(void* ptr, int) { simt::device_free(ptr); }
-namespace {
-std::atomic<uint64_t> d2h_copies{0};
-}  // namespace
-
-uint64_t device_to_host_copies() { return d2h_copies.load(std::memory_order_relaxed); }
 
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   if (!bytes) return;
-  if (kind == CopyKind::device_to_host) d2h_copies.fetch_add(1, std::memory_order_relaxed);
+  if (kind == CopyKind::device_to_host) detail::note_device_to_host_copy();
   const simt::DeviceAccess access;
   std::memcpy(dst, src, bytes);
 }
