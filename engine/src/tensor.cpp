@@ -300,46 +300,32 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
-  if (!device().is_cpu()) {
-    // Through the host: dtype changes of device tensors are rare (checkpoints, tests).
-    Tensor out;
-    {
-      NoGradGuard ng;
-      out = to(Device::cpu()).to(dt).to(device());
-    }
-    if (is_floating(dt) && is_floating(dtype())) {
-      const DType from = dtype();
-      autograd::record(out, "to_dtype", {*this}, [from](const Tensor& g) { return std::vector<Tensor>{g.to(from)}; });
-    }
-    return out;
-  }
+  // One cast kernel per device (kernels::{cpu,cuda}::cast, gan/kernels/cast_value.h:
+  // floating -> int64 truncates, NaN and out-of-range values saturate); a device
+  // tensor stays on its device (no read back).
   Tensor out = Tensor::empty(shape(), Options{dt, device()});
   const int64_t n = numel();
-  auto convert = [&]<class From>(const From* src) {
+  auto run = [&]<class From, class To>() {
+#if defined(GAN_HAS_CUDA_KERNELS)
+    if (device().is_cuda()) {
+      kernels::cuda::cast<From, To>(n, data<From>(), out.data<To>(), stream_of(*this));
+      return;
+    }
+#endif
+    if (!device().is_cpu()) no_backend("to(dtype)", *this);
+    kernels::cpu::cast<From, To>(n, data<From>(), out.data<To>());
+  };
+  auto to = [&]<class From>() {
     switch (dt) {
-      case DType::f32:
-        if constexpr (std::is_same_v<From, int64_t>) {
-          for (int64_t i = 0; i < n; ++i) out.data<float>()[i] = static_cast<float>(src[i]);
-        } else {
-          kernels::cpu::cast<From, float>(n, src, out.data<float>());
-        }
-        break;
-      case DType::f64:
-        if constexpr (std::is_same_v<From, int64_t>) {
-          for (int64_t i = 0; i < n; ++i) out.data<double>()[i] = static_cast<double>(src[i]);
-        } else {
-          kernels::cpu::cast<From, double>(n, src, out.data<double>());
-        }
-        break;
-      case DType::i64:
-        for (int64_t i = 0; i < n; ++i) out.data<int64_t>()[i] = static_cast<int64_t>(src[i]);
-        break;
+      case DType::f32: run.template operator()<From, float>(); break;
+      case DType::f64: run.template operator()<From, double>(); break;
+      case DType::i64: run.template operator()<From, int64_t>(); break;
     }
   };
   switch (dtype()) {
-    case DType::f32: convert(data<float>()); break;
-    case DType::f64: convert(data<double>()); break;
-    case DType::i64: convert(data<int64_t>()); break;
+    case DType::f32: to.template operator()<float>(); break;
+    case DType::f64: to.template operator()<double>(); break;
+    case DType::i64: to.template operator()<int64_t>(); break;
   }
   if (is_floating(dt) && is_floating(dtype())) {
     const DType from = dtype();

@@ -21,6 +21,8 @@
 // float add (12 MB) takes ~1 ms on one core.
 #include "gan/kernels/elementwise.h"
 
+#include "gan/kernels/cast_value.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -323,7 +325,7 @@ template <class From, class To>
 void cast(int64_t n, const From* x, To* y, Stream /*s*/) {
   if (n < 0) fail("cast", "negative n " + std::to_string(n));
   parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) y[i] = static_cast<To>(x[i]);
+    for (int64_t i = begin; i < end; ++i) y[i] = cast_value<To>(x[i]);
   });
 }
 
@@ -337,10 +339,14 @@ GAN_INSTANTIATE_ELEMENTWISE(double)
 #undef GAN_INSTANTIATE_ELEMENTWISE
 template void fill<int64_t>(int64_t, int64_t, int64_t*, Stream);  // counters (BatchNorm's num_batches_tracked)
 
-template void cast<float, double>(int64_t, const float*, double*, Stream);
-template void cast<double, float>(int64_t, const double*, float*, Stream);
-template void cast<float, float>(int64_t, const float*, float*, Stream);
-template void cast<double, double>(int64_t, const double*, double*, Stream);
+#define GAN_INSTANTIATE_CAST(From)                                     \
+  template void cast<From, float>(int64_t, const From*, float*, Stream);   \
+  template void cast<From, double>(int64_t, const From*, double*, Stream); \
+  template void cast<From, int64_t>(int64_t, const From*, int64_t*, Stream);
+GAN_INSTANTIATE_CAST(float)
+GAN_INSTANTIATE_CAST(double)
+GAN_INSTANTIATE_CAST(int64_t)
+#undef GAN_INSTANTIATE_CAST
 
 }  // namespace cpu
 }  // namespace gan::kernels

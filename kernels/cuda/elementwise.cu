@@ -37,6 +37,7 @@
 
 #include "cuda_common.cuh"
 #include "elementwise_map.cuh"
+#include "gan/kernels/cast_value.h"
 #include "gan/kernels/elementwise.h"
 
 namespace gan::kernels::cuda {
@@ -172,18 +173,18 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks) cast_vec4_kernel(int64_t
   const int64_t packs = n / kVec;
   for (int64_t i = tid; i < packs; i += stride) {
     const Vec4<From> v = load4(x + i * kVec);
-    store4(y + i * kVec, Vec4<To>{{static_cast<To>(v.v[0]), static_cast<To>(v.v[1]), static_cast<To>(v.v[2]),
-                                   static_cast<To>(v.v[3])}});
+    store4(y + i * kVec, Vec4<To>{{cast_value<To>(v.v[0]), cast_value<To>(v.v[1]), cast_value<To>(v.v[2]),
+                                   cast_value<To>(v.v[3])}});
   }
   const int64_t t = packs * kVec + tid;
-  if (t < n) y[t] = static_cast<To>(x[t]);
+  if (t < n) y[t] = cast_value<To>(x[t]);
 }
 
 template <class From, class To>
 __global__ void __launch_bounds__(kThreads, kMinBlocks) cast_kernel(int64_t n, const From* __restrict__ x, To* __restrict__ y) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    y[i] = static_cast<To>(x[i]);
+    y[i] = cast_value<To>(x[i]);
 }
 
 // ---- host side ---------------------------------------------------------------------
@@ -394,9 +395,13 @@ GAN_INSTANTIATE_ELEMENTWISE(double)
 #undef GAN_INSTANTIATE_ELEMENTWISE
 template void fill<int64_t>(int64_t, int64_t, int64_t*, Stream);  // counters (BatchNorm's num_batches_tracked)
 
-template void cast<float, double>(int64_t, const float*, double*, Stream);
-template void cast<double, float>(int64_t, const double*, float*, Stream);
-template void cast<float, float>(int64_t, const float*, float*, Stream);
-template void cast<double, double>(int64_t, const double*, double*, Stream);
+#define GAN_INSTANTIATE_CAST(From)                                     \
+  template void cast<From, float>(int64_t, const From*, float*, Stream);   \
+  template void cast<From, double>(int64_t, const From*, double*, Stream); \
+  template void cast<From, int64_t>(int64_t, const From*, int64_t*, Stream);
+GAN_INSTANTIATE_CAST(float)
+GAN_INSTANTIATE_CAST(double)
+GAN_INSTANTIATE_CAST(int64_t)
+#undef GAN_INSTANTIATE_CAST
 
 }  // namespace gan::kernels::cuda

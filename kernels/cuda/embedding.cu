@@ -7,13 +7,13 @@
 // Layout: row-major, contiguous.
 //
 // Algorithm:
-//   check   a small kernel records the first out-of-range position in a
-//           device flag (atomicMin); the launcher reads it back (one stream
-//           synchronisation) and throws KernelError naming the kernel, the
-//           position and the value BEFORE anything is written, as the
-//           reference does. The flag is one global per process, as for cross
-//           entropy (kernels/cuda/loss.cu): concurrent launches on several
-//           streams would need one each.
+//   check   no read back before the launch: the kernels check each index
+//           as they read it. Out of range, fprop writes 0 for that row and
+//           bprop adds it nowhere, and the fault is recorded
+//           (index_fault.cuh) for the engine to raise at its next read back
+//           (gan/kernels/index_fault.h): a synchronisation per call was the
+//           price of the check-first design, and a conditional GAN's step
+//           makes several calls.
 //   fprop   one thread per output element, grid-stride over count*dim (j
 //           innermost: coalesced row copies).
 //   bprop   deterministic without atomics or a sort: the dtable elements are
@@ -38,6 +38,7 @@
 
 #include "cuda_common.cuh"
 #include "gan/kernels/embedding.h"
+#include "index_fault.cuh"
 
 namespace gan::kernels::cuda {
 namespace {
@@ -49,13 +50,19 @@ inline constexpr int64_t kBpropThreads = 65536;
 
 template <class T>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
-    embedding_fprop_kernel(int64_t count, int64_t dim, const int64_t* __restrict__ idx, const T* __restrict__ table,
-                           T* __restrict__ out) {
+    embedding_fprop_kernel(int64_t count, int64_t num, int64_t dim, const int64_t* __restrict__ idx,
+                           const T* __restrict__ table, T* __restrict__ out, IndexFaultSink fault) {
   const int64_t total = count * dim;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += stride) {
     const int64_t k = i / dim, j = i - k * dim;
-    out[i] = table[idx[k] * dim + j];
+    const int64_t r = idx[k];
+    if (r >= 0 && r < num) {
+      out[i] = table[r * dim + j];
+    } else {
+      out[i] = T(0);
+      if (j == 0) record_index_fault(fault, k, r, num);
+    }
   }
 }
 
@@ -63,7 +70,7 @@ template <class T>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     embedding_bprop_column_scan_kernel(int64_t num, int64_t dim, int64_t count, int64_t rows_per_tile,
                                        const int64_t* __restrict__ idx, const T* __restrict__ dout,
-                                       T* __restrict__ dtable) {
+                                       T* __restrict__ dtable, IndexFaultSink fault) {
   const int64_t tiles = (num + rows_per_tile - 1) / rows_per_tile;
   const int64_t total = tiles * dim;
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -75,77 +82,42 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
     for (int64_t k = 0; k < count; ++k) {
       const int64_t r = idx[k];
       if (r >= r0 && r < r1) dtable[r * dim + j] += dout[k * dim + j];
+      else if (i == 0 && (r < 0 || r >= num)) record_index_fault(fault, k, r, num);  // one thread sees every k
     }
   }
 }
 
-// First position whose index is outside [0, num), or UINT64_MAX.
-__device__ unsigned long long g_embedding_bad_pos;
-
-__global__ void __launch_bounds__(kThreads, kMinBlocks)
-    embedding_check_indices_kernel(int64_t count, int64_t num, const int64_t* __restrict__ idx) {
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < count; k += stride) {
-    if (idx[k] < 0 || idx[k] >= num) atomicMin(&g_embedding_bad_pos, static_cast<unsigned long long>(k));
-  }
-}
-
-// The reference's check: sizes, then every index, before any write.
-void check(const char* kernel, const EmbeddingParams& p, const int64_t* idx, Stream s) {
+void check_sizes(const char* kernel, const EmbeddingParams& p) {
   if (p.num < 0 || p.dim < 0 || p.count < 0)
     fail(kernel, "negative size (num=" + std::to_string(p.num) + ", dim=" + std::to_string(p.dim) +
                      ", count=" + std::to_string(p.count) + ")");
-  if (p.count == 0) return;
-  constexpr unsigned long long kNone = ~0ull;
-  unsigned long long bad = kNone;
-  int64_t value = 0;
-#if defined(__CUDACC__)
-  const cudaStream_t st = stream_of(s);
-  auto ok = [&](cudaError_t e, const char* what) {
-    if (e != cudaSuccess) fail(kernel, std::string("index check: ") + what + ": " + cudaGetErrorString(e));
-  };
-  ok(cudaMemcpyToSymbolAsync(g_embedding_bad_pos, &kNone, sizeof(kNone), 0, cudaMemcpyHostToDevice, st),
-     "reset flag");
-  GAN_LAUNCH(grid_for(p.count), kThreads, 0, st, embedding_check_indices_kernel)(p.count, p.num, idx);
-  check_launch(kernel);
-  ok(cudaMemcpyFromSymbolAsync(&bad, g_embedding_bad_pos, sizeof(bad), 0, cudaMemcpyDeviceToHost, st), "read flag");
-  ok(cudaStreamSynchronize(st), "synchronize");
-  if (bad != kNone) ok(cudaMemcpy(&value, idx + bad, sizeof(value), cudaMemcpyDeviceToHost), "read index");
-#else
-  g_embedding_bad_pos = kNone;
-  GAN_LAUNCH(grid_for(p.count), kThreads, 0, stream_of(s), embedding_check_indices_kernel)(p.count, p.num, idx);
-  bad = g_embedding_bad_pos;
-  if (bad != kNone) {
-    const ::gan::simt::DeviceAccess access;  // idx is device memory: the guard's pages open
-    value = idx[bad];
-  }
-#endif
-  if (bad != kNone) {
-    fail(kernel, "index " + std::to_string(value) + " at position " + std::to_string(bad) + " is out of range [0, " +
-                     std::to_string(p.num) + ")");
-  }
+  // No kernel would run to see the indices: every one is out of range.
+  if (p.num == 0 && p.count > 0) fail(kernel, "index at position 0 is out of range [0, 0) (the table is empty)");
 }
 
 }  // namespace
 
 template <class T>
 void embedding_fprop(const EmbeddingParams& p, const int64_t* idx, const T* table, T* out, Stream s) {
-  check("embedding_fprop", p, idx, s);
+  check_sizes("embedding_fprop", p);
   const int64_t total = p.count * p.dim;
   if (total == 0) return;
-  GAN_LAUNCH(grid_for(total), kThreads, 0, stream_of(s), embedding_fprop_kernel<T>)(p.count, p.dim, idx, table, out);
+  const IndexFaultSink fault = index_fault_sink(kEmbeddingFprop, "embedding_fprop");
+  GAN_LAUNCH(grid_for(total), kThreads, 0, stream_of(s), embedding_fprop_kernel<T>)(p.count, p.num, p.dim, idx, table,
+                                                                                   out, fault);
   check_launch("embedding_fprop");
 }
 
 template <class T>
 void embedding_bprop(const EmbeddingParams& p, const int64_t* idx, const T* dout, T* dtable, Stream s) {
-  check("embedding_bprop", p, idx, s);
+  check_sizes("embedding_bprop", p);
   const int64_t elems = p.num * p.dim;
   if (elems == 0) return;
+  const IndexFaultSink fault = index_fault_sink(kEmbeddingBprop, "embedding_bprop");
   const int64_t rows_per_tile = (elems + kBpropThreads - 1) / kBpropThreads;
   const int64_t tiles = (p.num + rows_per_tile - 1) / rows_per_tile;
   GAN_LAUNCH(grid_for(tiles * p.dim), kThreads, 0, stream_of(s), embedding_bprop_column_scan_kernel<T>)(
-      p.num, p.dim, p.count, rows_per_tile, idx, dout, dtable);
+      p.num, p.dim, p.count, rows_per_tile, idx, dout, dtable, fault);
   check_launch("embedding_bprop");
 }
 

@@ -22,24 +22,26 @@
 // only; GROUP = 256 above, one row per block, plus one shared-memory step),
 // three coalesced passes over the row (max, sum, write; the row stays in
 // L1/L2 between passes).
-// Cross entropy validates the labels first with a small kernel that records
-// the first bad row in a device flag; the launcher reads it back (one
-// stream synchronisation) and throws KernelError naming the row and label
-// before anything is written, as the CPU reference does. The flag is one
-// global per process: concurrent cross-entropy launches on several streams
-// would need one flag each (not done).
+// Cross entropy checks each label as it reads it, with no read back before
+// the launch (a stream synchronisation per call, several per conditional
+// GAN step): a label outside [0, D) gives that row a NaN loss (fprop) and a
+// zero gradient row (bprop), and the fault is recorded (index_fault.cuh)
+// for the engine to raise at its next read back (gan/kernels/index_fault.h).
+// The CPU reference throws before writing.
 //
 // Napkin math: elementwise 3-4 elements moved per element; a softmax row is
 // read 3 times from cache and once from DRAM, written once: ~2*M*D elements of
 // DRAM traffic, 8 B each for float.
 #include <gan/kernels/portable.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
 #include "cuda_common.cuh"
 #include "elementwise_map.cuh"
 #include "gan/kernels/loss.h"
+#include "index_fault.cuh"
 
 namespace gan::kernels::cuda {
 namespace {
@@ -108,7 +110,7 @@ enum class RowOp { softmax, log_softmax, cross_entropy };
 template <class T, RowOp OP, int GROUP>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     softmax_rows_fprop_kernel(int64_t m, int64_t d, const T* __restrict__ x, T* __restrict__ y,
-                              const int64_t* __restrict__ labels, T* __restrict__ loss) {
+                              const int64_t* __restrict__ labels, T* __restrict__ loss, IndexFaultSink fault) {
   constexpr int kRowsPerBlock = kThreads / GROUP;
   __shared__ double smem[kThreads / 32];
   const int group = static_cast<int>(threadIdx.x) / GROUP;
@@ -128,7 +130,15 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
       else yr[j] = static_cast<T>(a);
     }
     if constexpr (OP == RowOp::cross_entropy) {
-      if (lane == 0) loss[row] = -static_cast<T>(static_cast<double>(xr[labels[row]]) - mx - lse);
+      if (lane == 0) {
+        const int64_t label = labels[row];
+        if (label >= 0 && label < d) {
+          loss[row] = -static_cast<T>(static_cast<double>(xr[label]) - mx - lse);
+        } else {
+          loss[row] = static_cast<T>(::nan(""));  // a quiet NaN (device math API and <cmath>)
+          record_index_fault(fault, row, label, d);
+        }
+      }
     }
   }
 }
@@ -169,57 +179,18 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
 template <class T>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     cross_entropy_bprop_kernel(int64_t m, int64_t d, const T* __restrict__ save, const int64_t* __restrict__ labels,
-                               const T* __restrict__ dloss, T* __restrict__ dlogits) {
+                               const T* __restrict__ dloss, T* __restrict__ dlogits, IndexFaultSink fault) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < m * d; k += stride) {
     const int64_t i = k / d, j = k - i * d;
+    const int64_t label = labels[i];
+    if (label < 0 || label >= d) {
+      dlogits[k] = T(0);
+      if (j == 0) record_index_fault(fault, i, label, d);
+      continue;
+    }
     const double p = static_cast<double>(d_exp(save[k]));
-    dlogits[k] = static_cast<T>(static_cast<double>(dloss[i]) * (p - (j == labels[i] ? 1.0 : 0.0)));
-  }
-}
-
-// First row whose label is outside [0, d), or UINT64_MAX: atomicMin into a flag.
-__device__ unsigned long long g_cross_entropy_bad_row;
-
-__global__ void __launch_bounds__(kThreads, kMinBlocks) cross_entropy_check_labels_kernel(int64_t m, int64_t d,
-                                                                               const int64_t* __restrict__ labels) {
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < m; i += stride) {
-    if (labels[i] < 0 || labels[i] >= d) atomicMin(&g_cross_entropy_bad_row, static_cast<unsigned long long>(i));
-  }
-}
-
-// Throws KernelError naming the first bad row and its label, before any output is written.
-void check_labels(const char* kernel, int64_t m, int64_t d, const int64_t* labels, Stream s) {
-  if (m == 0) return;
-  constexpr unsigned long long kNone = ~0ull;
-  unsigned long long bad = kNone;
-  int64_t label = 0;
-#if defined(__CUDACC__)
-  const cudaStream_t st = stream_of(s);
-  auto ok = [&](cudaError_t e, const char* what) {
-    if (e != cudaSuccess) fail(kernel, std::string("label check: ") + what + ": " + cudaGetErrorString(e));
-  };
-  ok(cudaMemcpyToSymbolAsync(g_cross_entropy_bad_row, &kNone, sizeof(kNone), 0, cudaMemcpyHostToDevice, st),
-     "reset flag");
-  GAN_LAUNCH(grid_for(m), kThreads, 0, st, cross_entropy_check_labels_kernel)(m, d, labels);
-  check_launch(kernel);
-  ok(cudaMemcpyFromSymbolAsync(&bad, g_cross_entropy_bad_row, sizeof(bad), 0, cudaMemcpyDeviceToHost, st),
-     "read flag");
-  ok(cudaStreamSynchronize(st), "synchronize");
-  if (bad != kNone) ok(cudaMemcpy(&label, labels + bad, sizeof(label), cudaMemcpyDeviceToHost), "read label");
-#else
-  g_cross_entropy_bad_row = kNone;
-  GAN_LAUNCH(grid_for(m), kThreads, 0, stream_of(s), cross_entropy_check_labels_kernel)(m, d, labels);
-  bad = g_cross_entropy_bad_row;
-  if (bad != kNone) {
-    const ::gan::simt::DeviceAccess access;  // labels is device memory: the guard's pages open
-    label = labels[bad];
-  }
-#endif
-  if (bad != kNone) {
-    fail(kernel, "label " + std::to_string(label) + " at row " + std::to_string(bad) + " is out of range [0, " +
-                     std::to_string(d) + ")");
+    dlogits[k] = static_cast<T>(static_cast<double>(dloss[i]) * (p - (j == label ? 1.0 : 0.0)));
   }
 }
 
@@ -236,13 +207,15 @@ template <class T, RowOp OP>
 void launch_rows_fprop(const char* kernel, int64_t m, int64_t d, const T* x, T* y, const int64_t* labels, T* loss,
                        Stream s) {
   if (m == 0 || d == 0) return;
+  const IndexFaultSink fault =
+      OP == RowOp::cross_entropy ? index_fault_sink(kCrossEntropyFprop, kernel) : IndexFaultSink{nullptr, nullptr, 0};
   if (d <= 1024) {
     constexpr int kRows = kThreads / 32;
     GAN_LAUNCH(grid_for((m + kRows - 1) / kRows, 1), kThreads, 0, stream_of(s), softmax_rows_fprop_kernel<T, OP, 32>)(
-        m, d, x, y, labels, loss);
+        m, d, x, y, labels, loss, fault);
   } else {
     GAN_LAUNCH(grid_for(m, 1), kThreads, 0, stream_of(s), softmax_rows_fprop_kernel<T, OP, kThreads>)(m, d, x, y,
-                                                                                                     labels, loss);
+                                                                                                     labels, loss, fault);
   }
   check_launch(kernel);
 }
@@ -317,7 +290,7 @@ void cross_entropy_fprop(int64_t m, int64_t d, const T* logits, const int64_t* l
                          Stream s) {
   constexpr const char* kernel = "cross_entropy_fprop";
   check_md(kernel, m, d);
-  check_labels(kernel, m, d, labels, s);
+  if (m > 0 && d == 0) fail(kernel, "label at row 0 is out of range [0, 0) (no classes)");
   launch_rows_fprop<T, RowOp::cross_entropy>(kernel, m, d, logits, save_log_softmax, labels, loss, s);
 }
 
@@ -326,10 +299,11 @@ void cross_entropy_bprop(int64_t m, int64_t d, const T* save_log_softmax, const 
                          T* dlogits, Stream s) {
   constexpr const char* kernel = "cross_entropy_bprop";
   check_md(kernel, m, d);
-  check_labels(kernel, m, d, labels, s);
+  if (m > 0 && d == 0) fail(kernel, "label at row 0 is out of range [0, 0) (no classes)");
   if (m * d == 0) return;
+  const IndexFaultSink fault = index_fault_sink(kCrossEntropyBprop, kernel);
   GAN_LAUNCH(grid_for(m * d), kThreads, 0, stream_of(s), cross_entropy_bprop_kernel<T>)(m, d, save_log_softmax, labels,
-                                                                                         dloss, dlogits);
+                                                                                         dloss, dlogits, fault);
   check_launch(kernel);
 }
 

@@ -3,6 +3,8 @@
 // where, fill, cast. Outputs start NaN-poisoned; sizes are not multiples of
 // the block (1, 7, 1000, 65537).
 #include <cstring>
+#include <limits>
+#include <random>
 #include <type_traits>
 #include <vector>
 
@@ -268,6 +270,46 @@ TEST(CudaElementwise, Cast) {
   cast_case<double, float>();
   cast_case<float, float>();
   cast_case<double, double>();
+}
+
+// int64 <-> floating, bit for bit against the reference, on the edge values
+// cast_value.h defines (NaN, +-inf, +-2^63, beyond, halves, 2^53 + 1) and on
+// random values, aligned and one element off.
+template <class F>
+void int64_cast_cases() {
+  const F inf = std::numeric_limits<F>::infinity(), two63 = F(9223372036854775808.0);
+  std::vector<F> xf = {0, F(-0.0), F(0.5), F(-0.5), F(1.99), F(-1.99), F(123456789.0), F(3e18), F(-3e18),
+                       two63, -two63, F(1e19), F(-1e19), inf, -inf, std::numeric_limits<F>::quiet_NaN()};
+  const std::vector<int64_t> want = {0, 0, 0, 0, 1, -1, static_cast<int64_t>(F(123456789.0)),
+                                     static_cast<int64_t>(F(3e18)), static_cast<int64_t>(F(-3e18)), INT64_MAX,
+                                     INT64_MIN, INT64_MAX, INT64_MIN, INT64_MAX, INT64_MIN, INT64_MIN};
+  std::vector<int64_t> xi = {0, 1, -1, (int64_t{1} << 53) + 1, INT64_MAX, INT64_MIN, -(int64_t{1} << 40) - 3};
+  std::mt19937_64 rng(next_seed());
+  for (int i = 0; i < 1000; ++i) {
+    xf.push_back(static_cast<F>(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) / 7.0));
+    xi.push_back(static_cast<int64_t>(rng()));
+  }
+  std::vector<int64_t> ref_i(xf.size());
+  std::vector<F> ref_f(xi.size());
+  k::cpu::cast<F, int64_t>(static_cast<int64_t>(xf.size()), xf.data(), ref_i.data());
+  k::cpu::cast<int64_t, F>(static_cast<int64_t>(xi.size()), xi.data(), ref_f.data());
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(ref_i[i], want[i]) << "reference, value " << xf[i];
+  for (std::size_t i = 0; i < xi.size(); ++i) EXPECT_EQ(ref_f[i], static_cast<F>(xi[i])) << "reference, " << xi[i];
+  for (std::size_t offset : {std::size_t{0}, std::size_t{1}}) {
+    DeviceBuffer<F> dxf(xf, offset);
+    DeviceBuffer<int64_t> dyi(xf.size(), int64_t{0x5a5a5a5a5a5a5a5a}, offset), dxi(xi, offset);
+    DeviceBuffer<F> dyf(xi.size(), nan_value<F>(), offset);
+    k::cuda::cast<F, int64_t>(static_cast<int64_t>(xf.size()), dxf.get(), dyi.get());
+    k::cuda::cast<int64_t, F>(static_cast<int64_t>(xi.size()), dxi.get(), dyf.get());
+    EXPECT_EQ(dyi.download(), ref_i) << dtype_name<F>() << " -> int64, offset " << offset;
+    EXPECT_EQ(dyf.download(), ref_f) << "int64 -> " << dtype_name<F>() << ", offset " << offset;
+  }
+}
+
+TEST(CudaElementwise, CastToAndFromInt64) {
+  GAN_REQUIRE_DEVICE();
+  int64_cast_cases<float>();
+  int64_cast_cases<double>();
 }
 
 TEST(CudaElementwise, ErrorsNameTheKernel) {

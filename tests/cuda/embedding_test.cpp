@@ -2,12 +2,14 @@
 // 50x300 table (and small / single-row / zero-count cases), forward and the
 // deterministic backward (which overwrites dtable: it starts NaN-poisoned),
 // f32 and f64; the backward is bitwise the reference's (same summation order).
-// A bad index throws KernelError naming the kernel, position and value before
-// anything is written.
+// A bad index reads nothing out of bounds (a zero row forward, added nowhere
+// backward) and is raised afterwards, naming the kernel, position and value
+// (gan/kernels/index_fault.h: no synchronisation at the launch).
 #include <vector>
 
 #include "cuda_test_util.h"
 #include "gan/kernels/embedding.h"
+#include "gan/kernels/index_fault.h"
 
 namespace gan::cuda_test {
 namespace {
@@ -65,27 +67,50 @@ TEST(CudaEmbedding, Double) {
   embedding_cases<double>();
 }
 
-TEST(CudaEmbedding, BadIndexThrowsBeforeWriting) {
+// The launch returns; raise_index_fault() throws once and is then clear.
+void expect_fault(const char* kernel, const std::string& what) {
+  try {
+    k::cuda::raise_index_fault();
+    FAIL() << "expected KernelError from " << kernel;
+  } catch (const k::KernelError& e) {
+    EXPECT_NE(std::string(e.what()).find(kernel), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(k::cuda::raise_index_fault());
+}
+
+TEST(CudaEmbedding, BadIndexIsRaisedAfterTheLaunchAndReadsNothingOutOfBounds) {
   GAN_REQUIRE_DEVICE();
   k::EmbeddingParams p;
   p.num = 4;
   p.dim = 3;
   p.count = 5;
-  DeviceBuffer<int64_t> di(std::vector<int64_t>{0, 3, 4, 1, -1});
-  DeviceBuffer<float> dt(12, 1.0f), dout(15, nan_value<float>()), dg(15, 1.0f), ddt(12, nan_value<float>());
-  for (int pass = 0; pass < 2; ++pass) {
-    try {
-      if (pass == 0) k::cuda::embedding_fprop<float>(p, di.get(), dt.get(), dout.get());
-      else k::cuda::embedding_bprop<float>(p, di.get(), dg.get(), ddt.get());
-      FAIL() << "expected KernelError";
-    } catch (const k::KernelError& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find(pass == 0 ? "embedding_fprop" : "embedding_bprop"), std::string::npos) << what;
-      EXPECT_NE(what.find("index 4 at position 2"), std::string::npos) << what;
-    }
+  std::vector<float> table(12);
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = static_cast<float>(i + 1);
+  for (const int64_t bad : {int64_t{4}, int64_t{-1}, int64_t{1} << 40}) {
+    DeviceBuffer<int64_t> di(std::vector<int64_t>{0, 3, bad, 1, 2});
+    DeviceBuffer<float> dt(table), dout(15, nan_value<float>()), dg(15, 1.0f), ddt(12, nan_value<float>());
+    EXPECT_NO_THROW(k::cuda::embedding_fprop<float>(p, di.get(), dt.get(), dout.get()));
+    expect_fault("embedding_fprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
+    const std::vector<float> out = dout.download();
+    const int64_t rows[] = {0, 3, -1, 1, 2};
+    for (int64_t k = 0; k < 5; ++k)
+      for (int64_t j = 0; j < 3; ++j)
+        EXPECT_EQ(out[static_cast<std::size_t>(k * 3 + j)], rows[k] < 0 ? 0.0f : table[static_cast<std::size_t>(rows[k] * 3 + j)])
+            << "bad " << bad << " position " << k;
+    EXPECT_NO_THROW(k::cuda::embedding_bprop<float>(p, di.get(), dg.get(), ddt.get()));
+    expect_fault("embedding_bprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
+    EXPECT_EQ(ddt.download(), std::vector<float>(12, 1.0f)) << "each row was hit once by a good index";
   }
-  for (float v : dout.download()) EXPECT_TRUE(std::isnan(v));
-  for (float v : ddt.download()) EXPECT_TRUE(std::isnan(v));
+  // A clean launch after a raised fault raises nothing.
+  DeviceBuffer<int64_t> good(std::vector<int64_t>{0, 1, 2, 3, 3});
+  DeviceBuffer<float> dt(table), dout(15, nan_value<float>());
+  k::cuda::embedding_fprop<float>(p, good.get(), dt.get(), dout.get());
+  EXPECT_NO_THROW(k::cuda::raise_index_fault());
+  // An empty table has no valid index: that needs no device.
+  k::EmbeddingParams empty = p;
+  empty.num = 0;
+  EXPECT_THROW(k::cuda::embedding_fprop<float>(empty, good.get(), dt.get(), dout.get()), k::KernelError);
 }
 
 }  // namespace

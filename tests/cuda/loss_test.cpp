@@ -1,10 +1,11 @@
 // CUDA losses and softmax vs the CPU reference: BCE-with-logits and MSE
 // (fprop/bprop, logits up to +-100), softmax / log-softmax over rows (warp per
-// row and block per row, fprop/bprop), cross entropy (fprop/bprop, bad labels
-// throw before any write).
+// row and block per row, fprop/bprop), cross entropy (fprop/bprop; a bad label
+// is raised after the launch, with nothing read out of bounds).
 #include <vector>
 
 #include "cuda_test_util.h"
+#include "gan/kernels/index_fault.h"
 #include "gan/kernels/loss.h"
 
 namespace gan::cuda_test {
@@ -162,24 +163,45 @@ TEST(CudaLoss, CrossEntropyDouble) {
   cross_entropy<double>();
 }
 
-TEST(CudaLoss, CrossEntropyBadLabelThrowsBeforeWriting) {
+// A bad label reads nothing out of bounds (its loss row NaN, its gradient
+// row 0) and is raised after the launch (gan/kernels/index_fault.h).
+TEST(CudaLoss, CrossEntropyBadLabelIsRaisedAfterTheLaunch) {
   GAN_REQUIRE_DEVICE();
   const int64_t m = 5, d = 4;
   const auto x = random_vector<float>(static_cast<std::size_t>(m * d), next_seed());
-  DeviceBuffer<float> dx(x), dl(m, nan_value<float>()), ds(m * d, nan_value<float>());
-  DeviceBuffer<int64_t> dlab(std::vector<int64_t>{0, 3, 4, 1, -1});
-  try {
-    k::cuda::cross_entropy_fprop<float>(m, d, dx.get(), dlab.get(), dl.get(), ds.get());
-    FAIL() << "expected KernelError";
-  } catch (const k::KernelError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("cross_entropy_fprop"), std::string::npos) << what;
-    EXPECT_NE(what.find("label 4 at row 2"), std::string::npos) << what;
+  std::vector<float> ref_loss(m), ref_save(m * d), ref_dx(m * d);
+  const std::vector<int64_t> good{0, 3, 2, 1, 1};
+  k::cpu::cross_entropy_fprop<float>(m, d, x.data(), good.data(), ref_loss.data(), ref_save.data());
+  const std::vector<float> ones(m, 1.0f);
+  k::cpu::cross_entropy_bprop<float>(m, d, ref_save.data(), good.data(), ones.data(), ref_dx.data());
+  for (const int64_t bad : {int64_t{4}, int64_t{-1}}) {
+    DeviceBuffer<float> dx(x), dl(m, nan_value<float>()), ds(m * d, nan_value<float>());
+    DeviceBuffer<int64_t> dlab(std::vector<int64_t>{0, 3, bad, 1, 1});
+    EXPECT_NO_THROW(k::cuda::cross_entropy_fprop<float>(m, d, dx.get(), dlab.get(), dl.get(), ds.get()));
+    const std::string where = "label " + std::to_string(bad) + " at row 2 is out of range [0, 4)";
+    for (const char* kernel : {"cross_entropy_fprop", "cross_entropy_bprop"}) {
+      if (std::string(kernel) == "cross_entropy_bprop") {
+        DeviceBuffer<float> dg(ones), dd(m * d, nan_value<float>());
+        EXPECT_NO_THROW(k::cuda::cross_entropy_bprop<float>(m, d, ds.get(), dlab.get(), dg.get(), dd.get()));
+        const std::vector<float> got = dd.download();
+        for (int64_t i = 0; i < m * d; ++i)
+          if (i / d == 2) EXPECT_EQ(got[static_cast<std::size_t>(i)], 0.0f) << i;
+          else EXPECT_NEAR(got[static_cast<std::size_t>(i)], ref_dx[static_cast<std::size_t>(i)], 1e-6) << i;
+      }
+      try {
+        k::cuda::raise_index_fault();
+        FAIL() << "expected KernelError from " << kernel;
+      } catch (const k::KernelError& e) {
+        EXPECT_NE(std::string(e.what()).find(kernel), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+      }
+      EXPECT_NO_THROW(k::cuda::raise_index_fault());  // raised once, then clear
+    }
+    const std::vector<float> loss = dl.download();
+    for (int64_t i = 0; i < m; ++i)
+      if (i == 2) EXPECT_TRUE(std::isnan(loss[2]));
+      else EXPECT_NEAR(loss[static_cast<std::size_t>(i)], ref_loss[static_cast<std::size_t>(i)], 1e-6) << i;
   }
-  for (float v : dl.download()) EXPECT_TRUE(std::isnan(v));
-  for (float v : ds.download()) EXPECT_TRUE(std::isnan(v));
-  DeviceBuffer<float> dg(m, 1.0f), dd(m * d, nan_value<float>());
-  EXPECT_THROW(k::cuda::cross_entropy_bprop<float>(m, d, ds.get(), dlab.get(), dg.get(), dd.get()), k::KernelError);
 }
 
 }  // namespace

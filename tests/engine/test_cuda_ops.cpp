@@ -62,13 +62,53 @@ TEST(CudaOps, CrossEntropyMatchesCpuAndNamesBadLabels) {
   expect_same_on_both("cross_entropy", [&](const auto& in) {
     return ops::cross_entropy(in[0], labels.to(in[0].device()), ops::Reduction::none);
   }, {{5, 4}});
+  // A bad device label costs no read back at the op: it is raised as a
+  // gan::Error by the next one, whatever tensor that reads.
   const Tensor bad = Tensor::from_data({2}, std::vector<int64_t>{1, 7}).to(kCuda);
+  const uint64_t copies = cuda::device_to_host_copies();
+  const Tensor loss = ops::cross_entropy(Tensor::zeros({2, 4}, {DType::f32, kCuda}), bad);
+  EXPECT_EQ(cuda::device_to_host_copies(), copies);
+  const Tensor other = Tensor::ones({3}, {DType::f32, kCuda});
   try {
-    ops::cross_entropy(Tensor::zeros({2, 4}, {DType::f32, kCuda}), bad);
+    (void)other.to(Device::cpu());
     FAIL();
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("label 7 at row 1"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("cross_entropy_fprop: label 7 at row 1 is out of range [0, 4)"));
   }
+  EXPECT_TRUE(std::isnan(loss.item()));  // raised once: this read back is clean
+  // Embedding and index_select0: the same, and a zero row where the index was bad.
+  const Tensor table = Tensor::ones({3, 2}, {DType::f32, kCuda});
+  const Tensor idx = Tensor::from_data({3}, std::vector<int64_t>{2, -5, 0}).to(kCuda);
+  for (int op = 0; op < 2; ++op) {
+    const Tensor rows = op == 0 ? ops::embedding(idx, table) : ops::index_select0(table, idx);
+    EXPECT_THAT([&] { (void)rows.to(Device::cpu()); },
+                ::testing::ThrowsMessage<Error>(::testing::HasSubstr("index -5 at position 1 is out of range [0, 3)")));
+    EXPECT_EQ(rows.to_vector<float>(), (std::vector<float>{1, 1, 0, 0, 1, 1}));
+  }
+  // On the CPU the op itself throws, naming the logits' shape.
+  EXPECT_THAT([] { ops::cross_entropy(Tensor::zeros({2, 4}), Tensor::from_data({2}, std::vector<int64_t>{1, 7})); },
+              ::testing::ThrowsMessage<Error>(::testing::HasSubstr("label 7 at row 1 out of range [0, 4) for logits [2, 4]")));
+}
+
+// Tensor::to(DType) of a device tensor runs the cast kernel on the device:
+// no read back (it went through the host before), the CPU's values, and the
+// gradient of a floating change flows back.
+TEST(CudaOps, DtypeChangesStayOnTheDevice) {
+  GAN_REQUIRE_CUDA_DEVICE();
+  const Tensor host = Tensor::from_data({6}, std::vector<float>{-2.5f, -0.5f, 0.f, 1.75f, 3e9f, NAN});
+  const Tensor dev = host.to(kCuda).requires_grad_(true);
+  const uint64_t copies = cuda::device_to_host_copies();
+  const Tensor d64 = dev.to(DType::f64), i64 = dev.to(DType::i64), back = i64.to(DType::f32);
+  EXPECT_EQ(cuda::device_to_host_copies(), copies) << "a dtype change read the tensor back";
+  EXPECT_TRUE(d64.device().is_cuda() && i64.device().is_cuda() && back.device().is_cuda());
+  EXPECT_EQ(i64.to_vector<int64_t>(), host.to(DType::i64).to_vector<int64_t>());
+  EXPECT_EQ(i64.to_vector<int64_t>(), (std::vector<int64_t>{-2, 0, 0, 1, 3000000000, INT64_MIN}));
+  EXPECT_EQ(back.to_vector<float>(), host.to(DType::i64).to(DType::f32).to_vector<float>());
+  const std::vector<double> v = d64.to_vector<double>();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(v[static_cast<size_t>(i)], static_cast<double>(host.to_vector<float>()[static_cast<size_t>(i)]));
+  const Tensor g = autograd::grad({ops::sum(ops::square(ops::slice(d64, 0, 0, 5)))}, {dev})[0];
+  EXPECT_EQ(g.dtype(), DType::f32);
+  EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{-5.f, -1.f, 0.f, 3.5f, 6e9f, 0.f}));
 }
 
 TEST(CudaOps, RandomTensorsAreBitIdenticalToCpu) {

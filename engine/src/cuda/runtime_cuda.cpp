@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "copy_count.h"
+#include "device_faults.h"
 #include "gan/cuda/runtime.h"
 #include "gan/error.h"
 
@@ -61,6 +62,7 @@ void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
                            : kind == CopyKind::device_to_host ? cudaMemcpyDeviceToHost
                                                               : cudaMemcpyDeviceToDevice;
   check(cudaMemcpy(dst, src, bytes, k), "memcpy");
+  if (kind == CopyKind::device_to_host) detail::raise_device_faults();  // the copy waited for the kernels
 }
 
 void memset(void* dst, int value, size_t bytes) {
@@ -70,6 +72,7 @@ void memset(void* dst, int value, size_t bytes) {
 void synchronize(int device) {
   check(cudaSetDevice(device), "synchronize (set device)");
   check(cudaDeviceSynchronize(), "synchronize");
+  detail::raise_device_faults();
 }
 
 }  // namespace gan::cuda

@@ -9,6 +9,7 @@
 #include <gan/simt/device_memory.h>
 
 #include "copy_count.h"
+#include "device_faults.h"
 #include "gan/cuda/runtime.h"
 #include "gan/error.h"
 
@@ -41,14 +42,17 @@ void raw_free(void* ptr, int) { simt::device_free(ptr); }
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   if (!bytes) return;
   if (kind == CopyKind::device_to_host) detail::note_device_to_host_copy();
-  const simt::DeviceAccess access;
-  std::memcpy(dst, src, bytes);
+  {
+    const simt::DeviceAccess access;
+    std::memcpy(dst, src, bytes);
+  }
+  if (kind == CopyKind::device_to_host) detail::raise_device_faults();
 }
 void memset(void* dst, int value, size_t bytes) {
   if (!bytes) return;
   const simt::DeviceAccess access;
   std::memset(dst, value, bytes);
 }
-void synchronize(int) {}
+void synchronize(int) { detail::raise_device_faults(); }
 
 }  // namespace gan::cuda

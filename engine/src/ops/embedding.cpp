@@ -46,13 +46,16 @@ Tensor embedding(const Tensor& idx, const Tensor& table) {
             shape_str(idx.shape()));
   check_same_device(op, idx, table);
   const int64_t num = table.size(0), dim = table.size(1), count = idx.numel();
-  // Indices are validated on the host (a CUDA index tensor is copied down), so a
-  // bad one is reported with its position before any kernel runs, on every device.
-  const Tensor host_idx = idx.device().is_cpu() ? idx : idx.to(Device::cpu());
-  const int64_t* ip = host_idx.data<int64_t>();
-  for (int64_t k = 0; k < count; ++k)
-    GAN_CHECK(ip[k] >= 0 && ip[k] < num, op, ": index ", ip[k], " at position ", k, " out of range [0, ", num,
-              ") for table ", shape_str(table.shape()));
+  // CPU indices are validated here, before any kernel runs. CUDA indices are
+  // not copied down for it (a synchronisation per call): the kernel checks
+  // each as it reads it and a bad one is raised at the next read back
+  // (gan/kernels/index_fault.h).
+  if (idx.device().is_cpu()) {
+    const int64_t* ip = idx.data<int64_t>();
+    for (int64_t k = 0; k < count; ++k)
+      GAN_CHECK(ip[k] >= 0 && ip[k] < num, op, ": index ", ip[k], " at position ", k, " out of range [0, ", num,
+                ") for table ", shape_str(table.shape()));
+  }
   Shape out_shape = idx.shape();
   out_shape.push_back(dim);
   Tensor out = empty_like(table, out_shape);

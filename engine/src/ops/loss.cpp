@@ -137,13 +137,16 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r) {
   GAN_CHECK(labels.dim() == 1 && labels.size(0) == n, op, ": labels ", shape_str(labels.shape()),
             " do not match logits ", shape_str(logits.shape()), " (expected [", n, "])");
   check_same_device(op, logits, labels);
-  // Labels are validated on the host (N integers), so a bad one is reported
-  // with its row before any kernel runs, on every device.
-  const Tensor host_labels = labels.to(Device::cpu());
-  const int64_t* lp = host_labels.data<int64_t>();
-  for (int64_t i = 0; i < n; ++i)
-    GAN_CHECK(lp[i] >= 0 && lp[i] < c, op, ": label ", lp[i], " at row ", i, " out of range [0, ", c,
-              ") for logits ", shape_str(logits.shape()));
+  // CPU labels are validated here, before any kernel runs. CUDA labels are
+  // not copied down for it (a synchronisation per call): the kernel checks
+  // each as it reads it and a bad one is raised at the next read back
+  // (gan/kernels/index_fault.h).
+  if (labels.device().is_cpu()) {
+    const int64_t* lp = labels.data<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+      GAN_CHECK(lp[i] >= 0 && lp[i] < c, op, ": label ", lp[i], " at row ", i, " out of range [0, ", c,
+                ") for logits ", shape_str(logits.shape()));
+  }
   Tensor loss = empty_like(logits, {n});
   Tensor save_lsm = empty_like(logits);
   if (n > 0) {
@@ -155,14 +158,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r) {
   }
   autograd::record(loss, op, {logits}, [logits, labels, save_lsm, n, c](const Tensor& g) {
     if (autograd::grad_enabled()) {  // create_graph: composite, differentiable again
-      Tensor onehot = Tensor::zeros({n, c}, Options{logits.dtype(), Device::cpu()});
-      const Tensor host_labels = labels.to(Device::cpu());
-      dispatch_float("cross_entropy_backward", onehot, [&]<class T>() {
-        const int64_t* l = host_labels.data<int64_t>();
-        T* o = onehot.data<T>();
-        for (int64_t i = 0; i < n; ++i) o[i * c + l[i]] = T(1);
+      // One-hot rows gathered from the identity on the labels' device (no read back).
+      Tensor eye = Tensor::zeros({c, c}, Options{logits.dtype(), Device::cpu()});
+      dispatch_float("cross_entropy_backward", eye, [&]<class T>() {
+        for (int64_t i = 0; i < c; ++i) eye.data<T>()[i * c + i] = T(1);
       });
-      onehot = onehot.to(logits.device());
+      const Tensor onehot = index_select0(eye.to(logits.device()), labels);  // [n, c]
       return Grads{mul(sub(softmax(logits, 1), onehot), g.reshape({n, 1}))};
     }
     Tensor dx = empty_like(logits);

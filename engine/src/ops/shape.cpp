@@ -249,11 +249,11 @@ Tensor index_select0(const Tensor& x, const Tensor& idx) {
             shape_str(x.shape()));
   check_same_device("index_select0", x, idx);
   const int64_t rows = x.size(0), k = idx.numel();
-  // Checked on the host (a CUDA index tensor is copied down) so the message
-  // names the position on every device, before any kernel runs.
-  const Tensor host_idx = idx.device().is_cpu() ? idx : idx.to(Device::cpu());
-  const int64_t* ip = host_idx.data<int64_t>();
-  for (int64_t i = 0; i < k; ++i)
+  // CPU indices are checked here, before any kernel runs; CUDA ones by the
+  // gather kernel as it reads them, raised at the next read back
+  // (gan/kernels/index_fault.h: no synchronisation per call).
+  const int64_t* ip = idx.device().is_cpu() ? idx.data<int64_t>() : nullptr;
+  for (int64_t i = 0; ip && i < k; ++i)
     GAN_CHECK(ip[i] >= 0 && ip[i] < rows, "index_select0: index ", ip[i], " at position ", i,
               " out of range for dim 0 of size ", rows, " (input ", shape_str(x.shape()), ")");
   Shape out_shape = x.shape();

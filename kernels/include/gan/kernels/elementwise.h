@@ -85,7 +85,9 @@ void where(const BroadcastParams& p, const T* cond, const T* a, const T* b, T* o
 template <class T>
 void fill(int64_t n, T value, T* out, Stream s = {});
 
-// y[i] = To(x[i]) for i < n. Instantiated for float <-> double and same-type pairs.
+// y[i] = To(x[i]) for i < n (gan/kernels/cast_value.h: round to nearest;
+// floating -> int64 truncates, NaN and out-of-range values saturate).
+// Instantiated for every pair of float, double and int64_t.
 template <class From, class To>
 void cast(int64_t n, const From* x, To* y, Stream s = {});
 

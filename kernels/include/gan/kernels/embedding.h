@@ -27,8 +27,10 @@ void embedding_bprop(const EmbeddingParams& p, const int64_t* idx, const T* dout
 }  // namespace gan::kernels
 
 // CUDA kernels (kernels/cuda/embedding.cu): the same launchers on device
-// pointers (idx too). Indices are checked by a device kernel and one stream
-// synchronisation before any write; the backward is deterministic (no atomics).
+// pointers (idx too). Indices are checked as the kernels read them: an
+// out-of-range one gives a zero row (fprop) or adds nowhere (bprop) and is
+// raised at the next read back (gan/kernels/index_fault.h), with no stream
+// synchronisation here; the backward is deterministic (no atomics).
 namespace gan::kernels::cuda {
 
 template <class T>

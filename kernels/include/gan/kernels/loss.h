@@ -73,7 +73,8 @@ template <class T>
 void softmax_bprop(int64_t m, int64_t d, const T* y, const T* dy, T* dx, Stream s = {});
 template <class T>
 void log_softmax_bprop(int64_t m, int64_t d, const T* y, const T* dy, T* dx, Stream s = {});
-// A bad label throws KernelError before any write (costs one stream synchronisation).
+// A bad label gives its row a NaN loss (fprop) or a zero gradient row (bprop),
+// raised at the next read back (gan/kernels/index_fault.h): no synchronisation here.
 template <class T>
 void cross_entropy_fprop(int64_t m, int64_t d, const T* logits, const int64_t* labels, T* loss,
                          T* save_log_softmax /*[M, D]*/, Stream s = {});
