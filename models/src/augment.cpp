@@ -119,9 +119,13 @@ Tensor Augmenter::apply(const Tensor& x, Generator& gen) const {
 
 void Augmenter::observe_real(const Tensor& real_adv) {
   if (!adaptive()) return;
-  const Tensor s = ops::sign(real_adv.detach());
-  sign_sum_ += ops::sum(s).item();
-  sign_count_ += static_cast<double>(s.numel());
+  observe_real(ops::sum(ops::sign(real_adv.detach())).item(), real_adv.numel());
+}
+
+void Augmenter::observe_real(double sign_sum, int64_t count) {
+  if (!adaptive()) return;
+  sign_sum_ += sign_sum;
+  sign_count_ += static_cast<double>(count);
   if (++steps_ < cfg_.ada_interval) return;
   rt_ = sign_sum_ / sign_count_;
   const double step = static_cast<double>(batch_ * cfg_.ada_interval) / (cfg_.ada_kimg * 1000.0);

@@ -156,23 +156,20 @@ Tensor r1_penalty(const Critic& D, const Tensor& real) {
   return mean(per_sample_sq_norm(input_gradient(D, x)));
 }
 
-Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_t* count) {
+Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels) {
   GAN_CHECK(logits.dim() == 2 && labels.dim() == 1 && labels.size(0) == logits.size(0) && labels.dtype() == DType::i64,
             "labelled_cross_entropy: logits ", shape_str(logits.shape()), " and labels ", shape_str(labels.shape()),
             " must be [N, K] and [N] i64");
-  const Tensor host = labels.device().is_cpu() ? labels : labels.to(Device::cpu());
-  const int64_t* l = host.data<int64_t>();
-  std::vector<int64_t> rows;
-  for (int64_t i = 0; i < host.numel(); ++i) {
-    GAN_CHECK(l[i] < logits.size(1), "labelled_cross_entropy: label ", l[i], " at row ", i, " is out of range for ",
-              logits.size(1), " classes");
-    if (l[i] >= 0) rows.push_back(i);
-  }
-  if (count) *count = static_cast<int64_t>(rows.size());
-  if (rows.empty()) return ops::sum(logits) * 0.0;  // keeps the graph's device and dtype
-  if (static_cast<int64_t>(rows.size()) == logits.size(0)) return ops::cross_entropy(logits, labels);
-  const Tensor idx = Tensor::from_data({static_cast<int64_t>(rows.size())}, rows).to(logits.device());
-  return ops::cross_entropy(ops::index_select0(logits, idx), ops::index_select0(labels, idx));
+  // A weight per row instead of a gather of the labelled rows: the labels stay
+  // on the device (picking rows on the host was a read back per call).
+  // Unlabelled rows (-1) ask the kernel for class 0 at weight 0; a label >= K
+  // still fails in cross_entropy.
+  const Tensor y = labels.to(logits.dtype());                                       // [N]
+  const Tensor labelled = ops::gt(y, -0.5);                                         // [N] 1 / 0
+  const Tensor safe = ops::clamp(y, 0, static_cast<double>(logits.size(1) + 1)).to(DType::i64);
+  const Tensor rows = ops::cross_entropy(logits, safe, ops::Reduction::none);       // [N]
+  const Tensor count = ops::clamp(ops::sum(labelled), 1, static_cast<double>(logits.size(0) + 1));
+  return ops::sum(rows * labelled) / count;
 }
 
 Tensor logsumexp_rows(const Tensor& x) {

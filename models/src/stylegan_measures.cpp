@@ -15,11 +15,11 @@
 
 namespace gan::models {
 
-Tensor lazy_r1(const Critic& D, const Tensor& real, int64_t step, int64_t every, double gamma, double* r1) {
+Tensor lazy_r1(const Critic& D, const Tensor& real, int64_t step, int64_t every, double gamma, Tensor* r1) {
   GAN_CHECK(every >= 1, "lazy_r1: every must be >= 1, got ", every);
   if (gamma <= 0 || step % every != 0) return {};
   const Tensor p = r1_penalty(D, real);  // E ||grad_x D(x)||^2, with graph
-  if (r1) *r1 = p.item();
+  if (r1) *r1 = p.detach();
   return p * (0.5 * gamma * static_cast<double>(every));
 }
 

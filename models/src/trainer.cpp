@@ -215,7 +215,6 @@ void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
   const Tensor fake = for_d(fake_graph.detach());
   const Judgement jr = system_->judge(*D_, real, labels);
   const Judgement jf = system_->judge(*D_, fake, latent.y);
-  if (augment_) augment_->observe_real(jr.adv);
   LossOut out = system_->d_loss({jr, jf, labels, latent, *D_, real, fake, step_, penalty_gen_});
   Tensor loss = out.loss;
   // Penalties see D as the system judges: adv(x) with the real labels.
@@ -248,6 +247,10 @@ void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
   {
     NoGradGuard ng;
     rb.add("r_t", ops::mean(ops::sign(jr.adv)), &s.r_t, /*check=*/false);
+    if (augment_ && augment_->adaptive()) {
+      state_->ada_signs.emplace_back(0.0, jr.adv.numel());
+      rb.add("ada_sign_sum", ops::sum(ops::sign(jr.adv)), &state_->ada_signs.back().first, /*check=*/false);
+    }
   }
   if (last) {
     state_->fake = std::move(fake_graph);
@@ -291,9 +294,11 @@ StepStats Trainer::step() {
   s.step = step_ + 1;
   system_->on_step(step_);
   StepReadback rb;  // the step's numbers: one read back, then the divergence checks in order
+  state_->ada_signs.clear();
   for (int64_t i = 0; i < cfg_.n_critic; ++i) d_step(s, rb, i + 1 == cfg_.n_critic);
   g_step(s, rb);
   rb.read([&](const std::string& quantity, double v) { check_finite(quantity, v); });
+  for (const auto& [sum, count] : state_->ada_signs) augment_->observe_real(sum, count);  // p moves between steps
   ++step_;
   update_ema();
   std::vector<std::string> records;  // alarm and metric lines for metrics.jsonl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -21,6 +22,10 @@ struct Trainer::State {
   Tensor fake;                     // G(latent) of the last critic step, with G's graph, for the G step
   Latent latent;                   // that step's latent
   Judgement real_judgement;        // that step's judgement of the real batch, detached
+  // ADA: each critic step's sum of sign(D(real)) and its count, filled by the
+  // step's read back and handed to the Augmenter after it (std::deque: the
+  // read back keeps pointers to the elements).
+  std::deque<std::pair<double, int64_t>> ada_signs;
   bool resumed = false;            // metrics append to the resumed run's record, else start afresh
   std::unique_ptr<RunMonitor> monitor;
 };

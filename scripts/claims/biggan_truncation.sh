@@ -12,6 +12,8 @@
 # standing_stats.h), so the EMA G's batch norms fit its own weights; outputs
 # then end in _ss<K> (eval_t<t>_ss<K>.json, strip_t<t>_ss<K>.png, summary_ss<K>.txt).
 #   scripts/claims/biggan_truncation.sh [out_dir] [steps] [n]   (default runs/claims/biggan, 1800, 5000)
+# SET="key=value ..." passes each pair to training as --set (an arm of the
+# config: SET="ortho_beta=1e-2").
 # Prints a table (also $out_dir/summary.txt): per t, precision, density,
 # recall, coverage, FCD, requested-class accuracy (the pinned classifier's
 # agreement with the class G was asked for).
@@ -19,9 +21,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-runs/claims/biggan}"; steps="${2:-1800}"; n="${3:-5000}"
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
+sets=(); for kv in ${SET:-}; do sets+=(--set "$kv"); done
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 "$gan" train --config configs/biggan-fmnist32.toml --set steps="$steps" --set out_dir="$out" \
-  --set eval_every=0 --set log_every=50 --resume auto -q
+  --set eval_every=0 --set log_every=50 ${sets[@]+"${sets[@]}"} --resume auto -q
 ck="$out/checkpoint.safetensors"
 standing="${STANDING:-0}"
 sfx=""; [ "$standing" -gt 0 ] && sfx="_ss$standing"

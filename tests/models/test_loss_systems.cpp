@@ -135,6 +135,41 @@ TEST(LossSystems, LeastSquaresAndHingeMatchHandComputedValues) {
   EXPECT_NEAR(g_loss_of(*h, *D, c.f).loss.item(), h_g, 1e-6);
 }
 
+// ACGAN's class terms on hand-made logits: the cross-entropy averages the
+// labelled rows only (label -1 is unlabelled), the accuracy counts a row when
+// its label's logit is above every other (a tie is a miss), and neither moves
+// the labels off the device (tests/models/test_systems.cpp holds each system's
+// step to one read back).
+TEST(LossSystems, LabelledCrossEntropyAndClassAccuracySkipUnlabelledRows) {
+  // 4 rows x 3 classes: row 0 right, row 1 wrong, row 2 a tie at its label, row 3 unlabelled.
+  const std::vector<double> lg = {2, 0, 0, 1, 3, 0, 1, 1, 0, 5, 0, 0};
+  const Tensor logits = Tensor::from_data({4, 3}, lg).requires_grad_(true);
+  const Tensor labels = Tensor::from_data({4}, std::vector<int64_t>{0, 0, 1, -1});
+  double want = 0;
+  for (int i = 0; i < 3; ++i) {
+    const double* r = &lg[static_cast<size_t>(3 * i)];
+    want += (std::log(std::exp(r[0]) + std::exp(r[1]) + std::exp(r[2])) - r[i == 2 ? 1 : 0]) / 3;
+  }
+  const Tensor ce = labelled_cross_entropy(logits, labels);
+  EXPECT_NEAR(ce.item(), want, 1e-6);  // f32
+  const std::vector<double> g = autograd::grad({ce}, {logits})[0].to_double_vector();
+  for (int j = 9; j < 12; ++j) EXPECT_EQ(g[static_cast<size_t>(j)], 0.0) << "the unlabelled row has no gradient";
+  EXPECT_EQ(labelled_cross_entropy(logits, Tensor::from_data({4}, std::vector<int64_t>{-1, -1, -1, -1})).item(), 0.0);
+  EXPECT_THROW(labelled_cross_entropy(logits, Tensor::from_data({4}, std::vector<int64_t>{0, 3, 0, 0})).item(), Error);
+
+  auto sys = build("acgan", LossKind::non_saturating, {{"class_weight", "1"}});
+  Generator init(1), gen(2);
+  auto D = sys->make_discriminator(init);
+  const Tensor adv = Tensor::zeros({4});
+  const Judgement jr{adv, logits.detach(), {}}, jf{adv, logits.detach(), {}};
+  Latent latent;
+  latent.y = Tensor::from_data({4}, std::vector<int64_t>{0, 1, 2, 0});
+  const Tensor images;
+  const LossOut d = sys->d_loss({jr, jf, labels, latent, *D, images, images, 0, gen});
+  EXPECT_NEAR(scalar(d, "class_loss_real"), want, 1e-6);
+  EXPECT_FLOAT_EQ(scalar(d, "class_acc_real"), 1.0f / 3.0f);  // row 0 only: the tie misses (f32, as the logits)
+}
+
 TEST(LossSystems, WganGpCriticHasNoBatchNorm) {
   Generator init(1);
   for (const std::string norm : {"layer", "none"}) {

@@ -244,10 +244,11 @@ TEST(Stylegan, LazyR1EveryKthStepScaledByK) {
   for (size_t n = 0; n < 2; ++n)
     for (size_t i = 0; i < 4; ++i) hand += av[i] * av[i] * xv[n * 4 + i] * xv[n * 4 + i];
   hand /= 2;
-  double r1 = -1;
+  Tensor r1;
   const Tensor t0 = lazy_r1(D, x, 32, 16, 0.5, &r1);
-  ASSERT_TRUE(t0.defined());
-  EXPECT_NEAR(r1, hand, 1e-5);
+  ASSERT_TRUE(t0.defined() && r1.defined());
+  EXPECT_FALSE(r1.requires_grad());
+  EXPECT_NEAR(r1.item(), hand, 1e-5);
   EXPECT_NEAR(t0.item(), 16 * 0.25 * hand, 1e-4);
   for (int64_t step : {1, 15, 17, 31}) EXPECT_FALSE(lazy_r1(D, x, step, 16, 0.5).defined()) << step;
   EXPECT_TRUE(lazy_r1(D, x, 0, 16, 0.5).defined());

@@ -130,9 +130,15 @@ TEST(TrainerDevice, ThreeDcganStepsOnCudaMatchCpuTf32) { three_steps_match(true,
 TEST(TrainerDevice, AStepReadsBackFromTheDeviceOnce) {
   if (!cuda::available()) GTEST_SKIP() << "no CUDA device in this build (" << cuda::backend_name() << ")";
   const auto data = smooth_data(32);
-  for (const std::string system : {"dcgan", "wgan-gp", "spheregan"}) {
-    TrainerConfig c = step_config("cuda", "readback_" + system, system);
+  for (const std::string system : {"dcgan", "wgan-gp", "spheregan", "dcgan+ada"}) {
+    const bool ada = system == "dcgan+ada";
+    TrainerConfig c = step_config("cuda", "readback_" + std::string(ada ? "ada" : system), ada ? "dcgan" : system);
     c.eval_every = 0;
+    if (ada) {  // ADA's sign sums ride the step's read back; p moves after it
+      set_config_value(c, "augment", "translation,cutout,color");
+      set_config_value(c, "ada_target", "0.6");
+      set_config_value(c, "ada_interval", "1");
+    }
     if (system != "dcgan") c.loss = LossKind::wasserstein;
     if (system == "wgan-gp") c.n_critic = 5;
     if (system == "spheregan") set_config_value(c, "sphere_dim", "8");
@@ -142,7 +148,7 @@ TEST(TrainerDevice, AStepReadsBackFromTheDeviceOnce) {
     const StepStats s = t.step();
     EXPECT_EQ(cuda::device_to_host_copies() - before, 1u) << system;
     EXPECT_TRUE(std::isfinite(s.loss_d) && std::isfinite(s.loss_g) && s.grad_norm_d > 0 && s.grad_norm_g > 0);
-    EXPECT_EQ(s.scalars.size(), system == "dcgan" ? 0u : system == "wgan-gp" ? 3u : 2u) << system;
+    EXPECT_EQ(s.scalars.size(), system == "dcgan" ? 0u : system == "wgan-gp" ? 3u : 2u) << system;  // ada: p, r_t
     for (const auto& [name, v] : s.scalars) EXPECT_TRUE(std::isfinite(v)) << system << " " << name;
     fs::remove_all(t.config().out_dir);
   }

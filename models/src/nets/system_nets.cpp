@@ -74,22 +74,17 @@ void require_loss(const SystemSetup& s, LossKind kind, const char* system) {
             "config key 'loss' = \"", loss_kind_name(kind), "\" (got \"", loss_kind_name(s.loss), "\")");
 }
 
-double class_accuracy(const Tensor& logits, const Tensor& labels) {
+Tensor class_accuracy(const Tensor& logits, const Tensor& labels) {
   NoGradGuard ng;
-  const Tensor l = logits.detach().to(Device::cpu()).to(DType::f64), y = labels.to(Device::cpu());
-  const int64_t n = l.size(0), k = l.size(1);
-  const double* p = l.data<double>();
-  const int64_t* t = y.data<int64_t>();
-  int64_t hit = 0, count = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (t[i] < 0) continue;
-    int64_t best = 0;
-    for (int64_t j = 1; j < k; ++j)
-      if (p[i * k + j] > p[i * k + best]) best = j;
-    hit += best == t[i];
-    ++count;
-  }
-  return count ? static_cast<double>(hit) / static_cast<double>(count) : 0.0;
+  const Tensor l = logits.detach();  // [N, K]
+  const int64_t k = l.size(1);
+  const Tensor y = labels.to(l.device()).to(l.dtype());                          // [N], -1: unlabelled
+  const Tensor labelled = ops::gt(y, -0.5);                                      // [N] 0 / 1
+  const Tensor hot = one_hot(ops::clamp(y, 0, static_cast<double>(k - 1)).to(DType::i64), k).to(l.dtype());  // [N, K]
+  const Tensor at_label = ops::sum(l * hot, {1});                                // [N]
+  const Tensor best_other = ops::max(l - hot * 1e30, {1});                       // [N] (-1e30 when K = 1)
+  const Tensor hits = ops::sum(ops::gt(at_label, best_other) * labelled);        // []
+  return hits / ops::clamp(ops::sum(labelled), 1, static_cast<double>(l.size(0) + 1));
 }
 
 }  // namespace gan::models::nets

@@ -53,9 +53,11 @@ class PlainDcgan : public GanSystem {
 // the key and both losses otherwise.
 void require_loss(const SystemSetup& s, LossKind kind, const char* system);
 
-// Fraction of labelled rows (label >= 0) of logits [N, K] whose argmax is the
-// label; 0 when none is labelled. Monitoring only (no graph).
-double class_accuracy(const Tensor& logits, const Tensor& labels);
+// Fraction of labelled rows (label >= 0) of logits [N, K] whose label's logit
+// is above every other class's (a tie is a miss); 0 when none is labelled.
+// A [] tensor on the logits' device, so a training step reads it back with its
+// other numbers (step_readback.h). Monitoring only (no graph).
+Tensor class_accuracy(const Tensor& logits, const Tensor& labels);
 
 // The module as M, or gan::Error naming the system and both types.
 template <class M>

@@ -156,7 +156,9 @@ class Infogan : public GanSystem {
   // L_I of Q on D's features of G(z, c), and the bound's estimates.
   struct Info {
     Tensor loss;  // [] CE + continuous NLL
-    double mi_cat = 0, mi_cont = 0, cat_acc = 0;
+    // [] each, detached, on the device: the bound's estimates and Q's accuracy
+    // on the categorical code (read back with the step's other numbers).
+    Tensor mi_cat, mi_cont, cat_acc;
   };
   Info information(nn::Module& D, const Tensor& features, const Tensor& c) {
     const Tensor q = nets::as<InfoganDiscriminator>(D, "infogan").q_head(features);  // [N, q_out]
@@ -166,12 +168,12 @@ class Infogan : public GanSystem {
     const Tensor ce = ops::cross_entropy(logits, target);
     Info info;
     info.loss = ce;
-    info.mi_cat = std::log(static_cast<double>(n_cat_)) - ce.item();
+    info.mi_cat = ops::rsub(std::log(static_cast<double>(n_cat_)), ce.detach());
     info.cat_acc = nets::class_accuracy(logits, target);
     if (n_cont_ > 0) {
       const Tensor nll = gaussian_nll(q, ops::slice(c, 1, n_cat_, n_cat_ + n_cont_));  // [] summed over codes
       info.loss = info.loss + nll;
-      info.mi_cont = static_cast<double>(n_cont_) * std::log(2.0) - nll.item();
+      info.mi_cont = ops::rsub(static_cast<double>(n_cont_) * std::log(2.0), nll.detach());
     }
     return info;
   }
@@ -188,17 +190,12 @@ class Infogan : public GanSystem {
   }
 
  private:
-  // One-hot rows [N, K] -> indices [N] i64 (on the rows' device).
+  // One-hot rows [N, K] -> indices [N] i64, on the rows' device (no read
+  // back): the row's dot product with 0..K-1, exact for 0 / 1 entries.
   static Tensor argmax_rows(const Tensor& one_hot) {
-    const std::vector<double> v = one_hot.detach().to(Device::cpu()).to_double_vector();
-    const int64_t n = one_hot.size(0), k = one_hot.size(1);
-    std::vector<int64_t> idx(static_cast<size_t>(n), 0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 1; j < k; ++j)
-        if (v[static_cast<size_t>(i * k + j)] > v[static_cast<size_t>(i * k + idx[static_cast<size_t>(i)])])
-          idx[static_cast<size_t>(i)] = j;
-    const Tensor t = Tensor::from_data({n}, idx);
-    return one_hot.device().is_cpu() ? t : t.to(one_hot.device());
+    NoGradGuard ng;
+    const Tensor ramp = Tensor::arange(one_hot.size(1), Options{one_hot.dtype(), one_hot.device()});
+    return ops::sum(one_hot.detach() * ramp, {1}).to(DType::i64);
   }
 
   int64_t z_dim_, n_cat_, n_cont_;

@@ -95,15 +95,15 @@ class Sgan : public GanSystem {
     D.eval();
     NoGradGuard ng;
     const Device dev = D.parameters().front().device();
-    int64_t hit = 0;
+    Tensor hits = Tensor::scalar(0.0, Options{DType::f64, dev});  // summed on the device, read once
     const int64_t n = test_.size(), chunk = 500;
     for (int64_t i = 0; i < n; i += chunk) {
       const int64_t m = std::min(chunk, n - i);
       const Tensor x = test_.images.narrow0(i, m).to(dev), y = test_.labels.narrow0(i, m);
-      hit += static_cast<int64_t>(std::llround(nets::class_accuracy(judge(D, x, {}).class_logits, y) * m));
+      hits = hits + nets::class_accuracy(judge(D, x, {}).class_logits, y).to(DType::f64) * static_cast<double>(m);
     }
     D.train(was);
-    return {{"d_test_accuracy", static_cast<double>(hit) / static_cast<double>(n)}};
+    return {{"d_test_accuracy", std::round(hits.item()) / static_cast<double>(n)}};
   }
 
  private:

@@ -69,8 +69,8 @@ class Ssgan : public GanSystem {
 
  private:
   struct Rotation {
-    Tensor loss;  // [] mean cross-entropy over the 4N rotated images
-    double accuracy = 0;
+    Tensor loss;      // [] mean cross-entropy over the 4N rotated images
+    Tensor accuracy;  // [] share of the 4N whose rotation D's logits pick
   };
   // x [N, C, S, S] with its rotation-0 logits [N, 4] (already judged): the
   // other 3 rotations in one forward, cross-entropy against r.

@@ -191,7 +191,7 @@ class Stylegan : public GanSystem {
   LossOut d_loss(const DLossInput& in) override {
     LossOut out{non_saturating_d_loss(in.real.adv, in.fake.adv), {}};
     const auto critic = [&](const Tensor& x) { return judge(in.D, x, {}).adv; };
-    double r1 = 0;
+    Tensor r1;
     const Tensor reg = lazy_r1(critic, in.real_images, in.step, r1_every_, gamma_, &r1);
     if (reg.defined()) {
       out.loss = out.loss + reg;

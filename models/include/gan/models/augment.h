@@ -53,7 +53,12 @@ class Augmenter {
 
   // The transforms with probability p() each, per sample; draws from gen.
   Tensor apply(const Tensor& x, Generator& gen) const;
-  // D's adversarial output on the (augmented) real batch of one D step.
+  // One D step's sum of sign(D(x)) over its `count` (augmented) reals; every
+  // ada_interval calls p moves toward ada_target. The Trainer passes the sums
+  // it read back with the step (after its one read back: p changes between
+  // steps, never within one).
+  void observe_real(double sign_sum, int64_t count);
+  // The same from D's adversarial outputs [N] (a read back: tests, one-off callers).
   void observe_real(const Tensor& real_adv);
 
   double p() const { return p_; }

@@ -93,8 +93,8 @@ Tensor relativistic_g_loss(const Tensor& real_logits, const Tensor& fake_logits)
 
 // Class cross-entropy of logits [N, K] against labels [N] i64, mean over the
 // labelled rows only (label -1 = unlabelled: semi-supervised batches); 0 when
-// no row is labelled. Returns the number of labelled rows through `count`.
-Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels, int64_t* count = nullptr);
+// no row is labelled. No read back: on a device the labels stay there.
+Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels);
 
 // log sum_k exp(x[:, k]) over dim 1: [N, K] -> [N], stable (the max is
 // subtracted, as a constant) and twice differentiable.

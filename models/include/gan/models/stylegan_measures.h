@@ -27,8 +27,9 @@ namespace gan::models {
 // steps, scaled by `every` so its expected weight per step is unchanged:
 //   step % every == 0:  every * (gamma / 2) * r1_penalty(D, real)   (with graph)
 //   otherwise:          undefined (nothing computed)
-// `r1` (optional) receives the unscaled E ||grad||^2 when computed.
-Tensor lazy_r1(const Critic& D, const Tensor& real, int64_t step, int64_t every, double gamma, double* r1 = nullptr);
+// `r1` (optional) receives the unscaled E ||grad||^2 when computed, as a
+// detached [] tensor on the device (read back with the step: no sync here).
+Tensor lazy_r1(const Critic& D, const Tensor& real, int64_t step, int64_t every, double gamma, Tensor* r1 = nullptr);
 
 // ---- frequency bands ------------------------------------------------------------
 constexpr int kBands = 4;
