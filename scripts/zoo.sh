@@ -7,13 +7,18 @@
 #   ZOO_ROOT=runs/zoo (the runs), ZOO_OUT=docs (table and chart), SYSTEMS="dcgan wgan" (a subset), OMP_NUM_THREADS
 # Cost on the 2-vCPU Zen 3 VM at 1 thread, per seed at 1,000 steps: about 2.75 h
 # (sagan alone ~55 min, wgan-gp ~21 min, r3gan ~17 min; most others 3-7 min).
-# Finished runs (a `done` file) are kept, so an interrupted study resumes.
+# Finished runs (a `done` file) are kept and an interrupted run resumes from
+# its last checkpoint (every 250 steps), so a study can span sessions.
+# ProGAN grows through 7 phases: its fade_steps and stable_steps are set to
+# steps / 7 so that it reaches 32x32 within the same budget (its config's
+# 500 each are for 3,500 steps).
+#   GAN=path: the gan executable (default build/cpu/cli/gan; a copy that a rebuild cannot replace mid-run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps="${1:-1000}"; shift || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 root="${ZOO_ROOT:-runs/zoo}"
-gan=build/cpu/cli/gan
+gan="${GAN:-build/cpu/cli/gan}"
 [ -x "$gan" ] || { echo "zoo: build gan first (scripts/quickstart.sh or cmake --build build/cpu)" >&2; exit 1; }
 mkdir -p "$root"
 for cfg in configs/*-fmnist*.toml; do
@@ -23,8 +28,11 @@ for cfg in configs/*-fmnist*.toml; do
     out="$root/$sys-s$seed"
     [ -f "$out/done" ] && continue
     echo "zoo: $sys seed $seed ($steps steps) -> $out"
+    extra=()
+    [ "$sys" = progan ] && extra=(--set progan.fade_steps=$((steps / 7)) --set progan.stable_steps=$((steps / 7)))
     OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config "$cfg" --set steps="$steps" --set seed="$seed" \
-      --set eval_every="$steps" --set sample_every="$steps" --set checkpoint_every="$steps" --set out_dir="$out" -q
+      --set eval_every="$steps" --set sample_every="$steps" --set checkpoint_every=$((steps < 250 ? steps : 250)) \
+      --set out_dir="$out" ${extra[@]+"${extra[@]}"} --resume auto -q
     touch "$out/done"
   done
 done

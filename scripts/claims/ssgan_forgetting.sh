@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="${1:-runs/claims/ssgan}"; steps="${2:-3000}"; every="${3:-250}"; shift 3 || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
-gan=build/cpu/cli/gan
+gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
 for seed in "${seeds[@]}"; do
   for arm in rotation none; do
     out="$root/$arm-s$seed"
