@@ -129,13 +129,14 @@ Tensor instance_norm(const Tensor& x, const Tensor& gamma = {}, const Tensor& be
 enum class Reduction { none, mean, sum };
 Tensor bce_with_logits(const Tensor& logits, const Tensor& target, Reduction r = Reduction::mean);
 Tensor mse_loss(const Tensor& x, const Tensor& target, Reduction r = Reduction::mean);
-// logits [N, C], labels [N] i64
+// logits [N, C], labels [N] i64. A label outside [0, C): gan::Error from the
+// op on the CPU; on CUDA from the next read back (gan/kernels/index_fault.h).
 Tensor cross_entropy(const Tensor& logits, const Tensor& labels, Reduction r = Reduction::mean);
 Tensor softmax(const Tensor& x, int64_t dim = -1);
 Tensor log_softmax(const Tensor& x, int64_t dim = -1);
 
 // ---- embedding -------------------------------------------------------------------
-// idx [...] i64, table [num, dim] -> [..., dim]
+// idx [...] i64, table [num, dim] -> [..., dim]. Bad indices as cross_entropy's labels.
 Tensor embedding(const Tensor& idx, const Tensor& table);
 
 // ---- random creation --------------------------------------------------------------
