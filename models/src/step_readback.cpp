@@ -1,5 +1,5 @@
-// StepReadback (step_readback.h): queued 0-d tensors, read back per device
-// and dtype in one copy.
+// StepReadback (step_readback.h): queued 0-d tensors, read back in one copy
+// per device.
 #include "step_readback.h"
 
 #include <cmath>
@@ -28,8 +28,10 @@ void StepReadback::read(const std::function<void(const std::string&, double)>& o
   NoGradGuard ng;
   std::vector<double> values(entries_.size());
   for (size_t i = 0; i < entries_.size(); ++i) values[i] = entries_[i].host;
-  // Device tensors: gathered per device and dtype into one vector [k], then one
-  // copy (a dtype conversion on a device goes through the host: none here).
+  // Device tensors: gathered per device into one vector [k], then one copy.
+  // Mixed dtypes meet in f64 (cast on the device; exact for f32 and for i64
+  // below 2^53), so a step that logs an f64 or i64 number among f32 ones
+  // still reads back once.
   std::vector<bool> done(entries_.size(), false);
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Tensor& t = entries_[i].scalar;
@@ -41,13 +43,17 @@ void StepReadback::read(const std::function<void(const std::string&, double)>& o
     }
     std::vector<size_t> idx;
     std::vector<Tensor> parts;
+    bool mixed = false;
     for (size_t j = i; j < entries_.size(); ++j) {
       const Tensor& u = entries_[j].scalar;
-      if (done[j] || !u.defined() || u.device() != t.device() || u.dtype() != t.dtype()) continue;
+      if (done[j] || !u.defined() || u.device() != t.device()) continue;
       idx.push_back(j);
       parts.push_back(u.reshape({1}));
+      mixed = mixed || u.dtype() != t.dtype();
       done[j] = true;
     }
+    if (mixed)
+      for (Tensor& part : parts) part = part.to(DType::f64);
     const std::vector<double> host = ops::cat(parts, 0).to_double_vector();  // the one copy for this device
     for (size_t k = 0; k < idx.size(); ++k) values[idx[k]] += host[k];
   }

@@ -39,8 +39,9 @@ class StepReadback {
   // order (StepStats::scalars: the last D step's, then G's).
   void add_logged(const Logged& l, std::vector<std::pair<std::string, double>>* append);
 
-  // Copies every queued tensor to the host (one cat and one copy per device and
-  // dtype; CPU tensors are read in place), writes the destinations in queue order and
+  // Copies every queued tensor to the host (one cat and one copy per device,
+  // mixed dtypes cast to f64 on the device first; CPU tensors are read in
+  // place), writes the destinations in queue order and
   // calls on_bad(name, value) for the first checked entry that is not finite
   // (on_bad is expected to throw). Clears the queue.
   void read(const std::function<void(const std::string&, double)>& on_bad);
