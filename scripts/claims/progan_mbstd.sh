@@ -15,21 +15,30 @@
 # 4x4, 0.5 at 8x8, 0.9 at 16x16, so ~ 20 min a run at PHASE = 300; two runs
 # go side by side (JOBS, default 2).
 #   scripts/claims/progan_mbstd.sh [out_root] [n] [seeds...]   (default runs/claims/progan_mbstd, 2000, 0 1 2)
-# Runs resume (--resume auto); summary in $out_root/summary.txt.
+# SIZE=32 grows on to 32x32 (the config's resolution: 7 phases, 7 * PHASE
+# steps; ~ 1-1.5 h a run at PHASE = 300). Runs checkpoint at every phase and
+# resume (--resume auto), so the study can span sessions; GAN=path picks the
+# executable (a copy that a rebuild cannot replace mid-run). Summary in
+# $out_root/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="${1:-runs/claims/progan_mbstd}"; n="${2:-2000}"; shift 2 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
-phase="${PHASE:-300}"; steps=$((6 * phase)); jobs="${JOBS:-2}"
-gan=build/cpu/cli/gan
+phase="${PHASE:-300}"; size="${SIZE:-16}"; jobs="${JOBS:-2}"
+case "$size" in
+  16) steps=$((6 * phase)) ;;  # 4, fade 8, 8, fade 16, 16, 16
+  32) steps=$((7 * phase)) ;;  # ... fade 32, 32
+  *) echo "progan_mbstd.sh: SIZE must be 16 or 32, got '$size'" >&2; exit 2 ;;
+esac
+gan="${GAN:-build/cpu/cli/gan}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 mkdir -p "$root"
 
 run_one() {  # arm seed
   local out="$root/mbstd$1-s$2"
-  "$gan" train --config configs/progan-fmnist32.toml --set image_size=16 --set minibatch_stddev="$1" \
+  "$gan" train --config configs/progan-fmnist32.toml --set image_size="$size" --set minibatch_stddev="$1" \
     --set fade_steps="$phase" --set stable_steps="$phase" --set steps="$steps" --set seed="$2" \
-    --set eval_every=0 --set sample_every="$steps" --set checkpoint_every="$steps" --set log_every=10 \
+    --set eval_every=0 --set sample_every="$steps" --set checkpoint_every="$phase" --set log_every=10 \
     --set out_dir="$out" --resume auto -q > "$out.log" 2>&1
   "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
 }
@@ -43,5 +52,5 @@ done
 wait
 
 scripts/claims/arms_summary.py "$root" \
-  "progan 4 -> 16 on Fashion-MNIST 16x16, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
+  "progan 4 -> $size on Fashion-MNIST ${size}x$size, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
   mbstd4="mbstd 4",mbstd0="mbstd 0" "${seeds[@]}" | tee "$root/summary.txt"
