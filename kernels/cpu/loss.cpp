@@ -16,6 +16,8 @@
 // moved, M*D exps.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -110,10 +112,38 @@ void mse_bprop(int64_t n, const T* x, const T* target, const T* dloss, T* dx, St
   });
 }
 
-// exp in T's own precision: expf for float rows (the attention maps of SAGAN /
-// BigGAN are 64 x 256 x 256 per call, and a double exp per element was half of
-// BigGAN's CPU step), exp for double rows.
-inline float exp_t(float v) { return std::exp(v); }
+// exp(v) for v <= 0 (softmax's x - max), in float, written so that GCC
+// vectorizes the row loop (no calls, no branches: std::exp is a libm call per
+// element, ~4 ns; the attention maps of SAGAN / BigGAN are 64 x 256 x 256 per
+// call, and their softmax was a quarter of BigGAN-lite's CPU step; the
+// selects need -fno-trapping-math, set for this file in kernels/CMakeLists.txt). Cephes'
+// expf: v = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two parts, so r is
+// exact), exp(r) by its degree-7 Taylor-fitted polynomial, times 2^n from the
+// exponent bits. Within 2 ulp of exp on [-87, 0] (tests/kernels/test_loss.cpp
+// checks every 2^-10 step against double exp); exp(0) = 1 exactly; below -87
+// (exp < 1.7e-38, below float's normal range) it is 0, where exp would give a
+// denormal; NaN stays NaN; v > 0 is not its domain.
+inline float exp_nonpositive(float v) {
+  // c in [-87, 0] whatever v is (NaN -> 0), so the int conversion below is defined.
+  const float c = v < -87.0f ? -87.0f : (v <= 0.0f ? v : 0.0f);
+  const float fx = c * 1.44269504088896341f + 0.5f;
+  int n = static_cast<int>(fx);  // truncation; floor for fx < 0 below
+  n -= static_cast<float>(n) > fx ? 1 : 0;
+  const float nf = static_cast<float>(n);
+  const float r = (c - nf * 0.693359375f) - nf * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * (r * r) + r + 1.0f;
+  const uint32_t bits = static_cast<uint32_t>(n + 127) << 23;  // n in [-126, 0]: a normal 2^n
+  float scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return v != v ? v : (v < -87.0f ? 0.0f : e * scale);
+}
+inline float exp_t(float v) { return exp_nonpositive(v); }
 inline double exp_t(double v) { return std::exp(v); }
 
 template <class T>
@@ -124,17 +154,30 @@ void softmax_fprop(int64_t m, int64_t d, const T* x, T* y, Stream) {
     for (int64_t i = r0; i < r1; ++i) {
       const T* xi = x + i * d;
       T* yi = y + i * d;
-      T mx = -std::numeric_limits<T>::infinity();
-      for (int64_t j = 0; j < d; ++j) mx = std::max(mx, xi[j]);
+      // The row max over 8 lanes (one running max would not vectorize: a
+      // chain of dependent compares). NaNs are skipped either way (std::max
+      // keeps its first argument), so the max is the same value.
+      T lane[8];
+      for (T& l : lane) l = -std::numeric_limits<T>::infinity();
+      int64_t j8 = 0;
+      for (; j8 + 8 <= d; j8 += 8)
+        for (int k = 0; k < 8; ++k) lane[k] = std::max(lane[k], xi[j8 + k]);
+      for (; j8 < d; ++j8) lane[0] = std::max(lane[0], xi[j8]);
+      T mx = lane[0];
+      for (int k = 1; k < 8; ++k) mx = std::max(mx, lane[k]);
       // All -Inf: every exp is 0 and the row is 0/0 = NaN, as PyTorch.
       if (std::isinf(mx) && mx < 0) mx = 0;
       // One exp per element, stored, summed in double; then one scale by 1 / sum
       // (x - max <= 0, so no exp overflows and the largest term is exactly 1).
-      double sum = 0;
-      for (int64_t j = 0; j < d; ++j) {
-        yi[j] = exp_t(static_cast<T>(xi[j] - mx));
-        sum += static_cast<double>(yi[j]);
-      }
+      // Four partial sums (added in a fixed order): one chain of double adds
+      // would cost its latency, ~4 cycles, per element.
+      for (int64_t j = 0; j < d; ++j) yi[j] = exp_t(static_cast<T>(xi[j] - mx));
+      double part[4] = {0, 0, 0, 0};
+      int64_t j = 0;
+      for (; j + 4 <= d; j += 4)
+        for (int k = 0; k < 4; ++k) part[k] += static_cast<double>(yi[j + k]);
+      for (; j < d; ++j) part[0] += static_cast<double>(yi[j]);
+      const double sum = (part[0] + part[1]) + (part[2] + part[3]);
       const double inv = 1.0 / sum;
       for (int64_t j = 0; j < d; ++j) yi[j] = static_cast<T>(static_cast<double>(yi[j]) * inv);
     }

@@ -192,6 +192,31 @@ TYPED_TEST(SoftmaxTest, ExtremeLogitsStayFinite) {
   EXPECT_NEAR(ly[5], -2000.0, 1e-3);
 }
 
+// The float softmax's own exp (kernels/cpu/loss.cpp, exp_nonpositive: a
+// vectorizable polynomial, not libm's expf), through rows [0, v]: y[1] =
+// e^v / (1 + e^v), for every v in [-87, 0] in steps of 2^-10, within 3e-7
+// relative (2 ulp of exp, plus the sum's rounding) of double exp; exactly 0
+// below -87 and at -Inf; 1/2 at v = 0; NaN stays NaN.
+TEST(SoftmaxTest, FloatExpIsWithinTwoUlpOnItsDomain) {
+  std::vector<float> v;
+  for (int64_t i = 0; i <= 87 * 1024; ++i) v.push_back(-static_cast<float>(i) / 1024.0f);
+  for (float extra : {-87.0001f, -90.0f, -103.0f, -1e30f, -INFINITY, NAN}) v.push_back(extra);
+  const int64_t m = static_cast<int64_t>(v.size());
+  std::vector<float> x(static_cast<size_t>(2 * m), 0.0f), y(static_cast<size_t>(2 * m), NAN);
+  for (int64_t i = 0; i < m; ++i) x[static_cast<size_t>(2 * i + 1)] = v[static_cast<size_t>(i)];
+  cpu::softmax_fprop<float>(m, 2, x.data(), y.data());
+  double worst = 0;
+  for (int64_t i = 0; i <= 87 * 1024; ++i) {
+    const double e = std::exp(static_cast<double>(v[static_cast<size_t>(i)]));
+    const double want = e / (1.0 + e), got = y[static_cast<size_t>(2 * i + 1)];
+    worst = std::max(worst, std::abs(got - want) / want);
+  }
+  EXPECT_LE(worst, 3e-7);
+  EXPECT_EQ(y[1], 0.5f);
+  for (int64_t i = 87 * 1024 + 1; i < m - 1; ++i) EXPECT_EQ(y[static_cast<size_t>(2 * i + 1)], 0.0f) << v[static_cast<size_t>(i)];
+  EXPECT_TRUE(std::isnan(y[static_cast<size_t>(2 * m - 1)]));
+}
+
 // Both backward passes vs central differences of L = sum(w * y).
 TEST(SoftmaxGradTest, BackwardMatchesFiniteDifferences) {
   std::mt19937 rng(42);
