@@ -2,6 +2,7 @@
 // regularizers (WGAN-GP, R1) that differentiate D's input gradient again.
 #include "gan/models/losses.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -163,10 +164,10 @@ Tensor labelled_cross_entropy(const Tensor& logits, const Tensor& labels) {
   // A weight per row instead of a gather of the labelled rows: the labels stay
   // on the device (picking rows on the host was a read back per call).
   // Unlabelled rows (-1) ask the kernel for class 0 at weight 0; a label >= K
-  // still fails in cross_entropy.
+  // is passed on as it is, so cross_entropy names it.
   const Tensor y = labels.to(logits.dtype());                                       // [N]
   const Tensor labelled = ops::gt(y, -0.5);                                         // [N] 1 / 0
-  const Tensor safe = ops::clamp(y, 0, static_cast<double>(logits.size(1) + 1)).to(DType::i64);
+  const Tensor safe = ops::clamp(y, 0, std::numeric_limits<double>::infinity()).to(DType::i64);
   const Tensor rows = ops::cross_entropy(logits, safe, ops::Reduction::none);       // [N]
   const Tensor count = ops::clamp(ops::sum(labelled), 1, static_cast<double>(logits.size(0) + 1));
   return ops::sum(rows * labelled) / count;

@@ -1,6 +1,8 @@
 // Helpers shared by the system files (system_nets.h).
 #include "system_nets.h"
 
+#include <limits>
+
 #include "gan/autograd.h"
 #include "gan/ops.h"
 
@@ -80,7 +82,8 @@ Tensor class_accuracy(const Tensor& logits, const Tensor& labels) {
   const int64_t k = l.size(1);
   const Tensor y = labels.to(l.device()).to(l.dtype());                          // [N], -1: unlabelled
   const Tensor labelled = ops::gt(y, -0.5);                                      // [N] 0 / 1
-  const Tensor hot = one_hot(ops::clamp(y, 0, static_cast<double>(k - 1)).to(DType::i64), k).to(l.dtype());  // [N, K]
+  // Unlabelled rows (-1) look up class 0 at weight 0; a label >= K is passed on (one_hot names it).
+  const Tensor hot = one_hot(ops::clamp(y, 0, std::numeric_limits<double>::infinity()).to(DType::i64), k).to(l.dtype());  // [N, K]
   const Tensor at_label = ops::sum(l * hot, {1});                                // [N]
   const Tensor best_other = ops::max(l - hot * 1e30, {1});                       // [N] (-1e30 when K = 1)
   const Tensor hits = ops::sum(ops::gt(at_label, best_other) * labelled);        // []
