@@ -114,7 +114,7 @@ struct DeviceVec {
 };
 #endif
 
-void BM_attention_cuda(benchmark::State& state, AttentionParams p, Algo algo) {
+void BM_attention_cuda(benchmark::State& state, [[maybe_unused]] AttentionParams p, [[maybe_unused]] Algo algo) {
   if (!real_gpu()) {
     state.SkipWithError("skipped: no CUDA device");
     return;

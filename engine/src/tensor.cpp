@@ -130,16 +130,26 @@ Tensor Tensor::arange(double start, double end, double step, Options opt) {
   GAN_CHECK(step != 0, "arange: step must be non-zero");
   const double span = (end - start) / step;
   const int64_t n = span > 0 ? static_cast<int64_t>(std::ceil(span)) : 0;
-  Tensor cpu = empty({n}, Options{opt.dtype, Device::cpu()});
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = start + static_cast<double>(i) * step;
-    switch (opt.dtype) {
-      case DType::f32: cpu.data<float>()[i] = static_cast<float>(v); break;
-      case DType::f64: cpu.data<double>()[i] = v; break;
-      case DType::i64: cpu.data<int64_t>()[i] = static_cast<int64_t>(v); break;
+  // Made on its device (kernels::{cpu,cuda}::arange): a device ramp needs no
+  // upload, which would wait for the device's queued work (one-hot tables,
+  // index ramps inside a training step).
+  Tensor t = empty({n}, opt);
+  auto run = [&]<class T>() {
+#if defined(GAN_HAS_CUDA_KERNELS)
+    if (opt.device.is_cuda()) {
+      kernels::cuda::arange<T>(n, start, step, t.data<T>(), stream_of(t));
+      return;
     }
+#endif
+    if (!opt.device.is_cpu()) no_backend("arange", t);
+    kernels::cpu::arange<T>(n, start, step, t.data<T>());
+  };
+  switch (opt.dtype) {
+    case DType::f32: run.template operator()<float>(); break;
+    case DType::f64: run.template operator()<double>(); break;
+    case DType::i64: run.template operator()<int64_t>(); break;
   }
-  return cpu.to(opt.device);
+  return t;
 }
 
 namespace {

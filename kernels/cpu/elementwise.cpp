@@ -321,6 +321,14 @@ void fill(int64_t n, T value, T* out, Stream /*s*/) {
   parallel_for(n, kGrain, [&](int64_t begin, int64_t end) { std::fill(out + begin, out + end, value); });
 }
 
+template <class T>
+void arange(int64_t n, double start, double step, T* out, Stream /*s*/) {
+  if (n < 0) fail("arange", "negative n " + std::to_string(n));
+  parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) out[i] = cast_value<T>(start + static_cast<double>(i) * step);
+  });
+}
+
 template <class From, class To>
 void cast(int64_t n, const From* x, To* y, Stream /*s*/) {
   if (n < 0) fail("cast", "negative n " + std::to_string(n));
@@ -338,6 +346,9 @@ GAN_INSTANTIATE_ELEMENTWISE(float)
 GAN_INSTANTIATE_ELEMENTWISE(double)
 #undef GAN_INSTANTIATE_ELEMENTWISE
 template void fill<int64_t>(int64_t, int64_t, int64_t*, Stream);  // counters (BatchNorm's num_batches_tracked)
+template void arange<float>(int64_t, double, double, float*, Stream);
+template void arange<double>(int64_t, double, double, double*, Stream);
+template void arange<int64_t>(int64_t, double, double, int64_t*, Stream);
 
 #define GAN_INSTANTIATE_CAST(From)                                     \
   template void cast<From, float>(int64_t, const From*, float*, Stream);   \

@@ -166,6 +166,13 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks) fill_kernel(int64_t n, T
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) out[i] = value;
 }
 
+template <class T>
+__global__ void __launch_bounds__(kThreads, kMinBlocks) arange_kernel(int64_t n, double start, double step, T* __restrict__ out) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
+    out[i] = cast_value<T>(__dadd_rn(start, __dmul_rn(static_cast<double>(i), step)));  // no FMA: the reference's sum
+}
+
 template <class From, class To>
 __global__ void __launch_bounds__(kThreads, kMinBlocks) cast_vec4_kernel(int64_t n, const From* __restrict__ x, To* __restrict__ y) {
   const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -373,6 +380,14 @@ void fill(int64_t n, T value, T* out, Stream s) {
   check_launch("fill");
 }
 
+template <class T>
+void arange(int64_t n, double start, double step, T* out, Stream s) {
+  if (n < 0) fail("arange", "negative n " + std::to_string(n));
+  if (n == 0) return;
+  GAN_LAUNCH(grid_for(n), kThreads, 0, stream_of(s), arange_kernel<T>)(n, start, step, out);
+  check_launch("arange");
+}
+
 template <class From, class To>
 void cast(int64_t n, const From* x, To* y, Stream s) {
   if (n < 0) fail("cast", "negative n " + std::to_string(n));
@@ -394,6 +409,9 @@ GAN_INSTANTIATE_ELEMENTWISE(float)
 GAN_INSTANTIATE_ELEMENTWISE(double)
 #undef GAN_INSTANTIATE_ELEMENTWISE
 template void fill<int64_t>(int64_t, int64_t, int64_t*, Stream);  // counters (BatchNorm's num_batches_tracked)
+template void arange<float>(int64_t, double, double, float*, Stream);
+template void arange<double>(int64_t, double, double, double*, Stream);
+template void arange<int64_t>(int64_t, double, double, int64_t*, Stream);
 
 #define GAN_INSTANTIATE_CAST(From)                                     \
   template void cast<From, float>(int64_t, const From*, float*, Stream);   \

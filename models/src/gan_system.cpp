@@ -2,6 +2,7 @@
 #include "gan/models/gan_system.h"
 
 #include "gan/models/trainer.h"
+#include "gan/ops.h"
 
 #include <cmath>
 #include <vector>
@@ -15,16 +16,12 @@ io::Image GanSystem::render_samples(const Tensor& samples, int64_t nrow) { retur
 
 Tensor sample_classes(int64_t n, int64_t k, Generator& gen, Device device, int64_t klass) {
   GAN_CHECK(k >= 1, "sample_classes: need >= 1 class, got ", k);
-  std::vector<int64_t> y(static_cast<size_t>(n), klass);
-  if (klass < 0) {
-    // Uniform draws from the counter-based stream: the same labels on every device.
-    const Tensor u = Tensor::rand({n}, gen, 0.0, 1.0, {DType::f64});
-    const double* p = u.data<double>();
-    for (int64_t i = 0; i < n; ++i)
-      y[static_cast<size_t>(i)] = std::min<int64_t>(k - 1, static_cast<int64_t>(p[i] * static_cast<double>(k)));
-  }
-  const Tensor t = Tensor::from_data({n}, y);
-  return device.is_cpu() ? t : t.to(device);
+  const Options labels{DType::i64, device};
+  if (klass >= 0) return Tensor::full({n}, static_cast<double>(klass), labels);
+  // Uniform draws from the counter-based stream (the same on every device),
+  // made on `device` (no upload): min(k - 1, trunc(u * k)), in f64.
+  const Tensor u = Tensor::rand({n}, gen, 0.0, 1.0, {DType::f64, device});
+  return ops::clamp(u * static_cast<double>(k), 0.0, static_cast<double>(k - 1)).to(DType::i64);
 }
 
 Latent grid_latent(GanSystem& system, int64_t n, int64_t nrow, Generator& gen, Device device) {

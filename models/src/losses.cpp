@@ -140,9 +140,9 @@ Tensor orthogonal_penalty(const std::vector<Tensor>& matrices) {
     GAN_CHECK(w.defined() && w.dim() == 2, "orthogonal_penalty: expected weight matrices [rows, cols], got ",
               w.defined() ? shape_str(w.shape()) : std::string("none"));
     const int64_t r = w.size(0);
-    std::vector<double> off(static_cast<size_t>(r * r), 1.0);  // 1 - I
-    for (int64_t i = 0; i < r; ++i) off[static_cast<size_t>(i * r + i)] = 0.0;
-    const Tensor mask = Tensor::from_data({r, r}, off).to(w.dtype()).to(w.device());
+    // 1 - I, made on w's device (an upload would wait for the queued step).
+    const Tensor ramp = Tensor::arange(r, Options{w.dtype(), w.device()});
+    const Tensor mask = ops::rsub(1.0, ops::eq(ramp.reshape({r, 1}), ramp.reshape({1, r})));
     const Tensor gram = ops::matmul(w, ops::transpose(w, 0, 1));  // [rows, rows]
     const Tensor term = ops::sum(ops::square(gram * mask));
     total = total.defined() ? total + term : term;
@@ -188,10 +188,8 @@ Tensor rotate90(const Tensor& x, int64_t k) {
   k = ((k % 4) + 4) % 4;
   Tensor y = x;
   const int64_t s = x.size(3);
-  std::vector<int64_t> rev(static_cast<size_t>(s));
-  for (int64_t i = 0; i < s; ++i) rev[static_cast<size_t>(i)] = s - 1 - i;
-  Tensor idx = Tensor::from_data({s}, rev);
-  if (!x.device().is_cpu()) idx = idx.to(x.device());
+  // s - 1, ..., 0, made on x's device (no upload).
+  const Tensor idx = Tensor::arange(static_cast<double>(s - 1), -1.0, -1.0, Options{DType::i64, x.device()});
   for (int64_t t = 0; t < k; ++t) {
     // flip W (gather rows of the W-first permutation), then swap H and W.
     const Tensor flipped = ops::permute(ops::index_select0(ops::permute(y, {3, 0, 1, 2}), idx), {1, 2, 3, 0});

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cuda_test_util.h"
+#include "gan/kernels/cast_value.h"
 #include "gan/kernels/elementwise.h"
 
 namespace gan::cuda_test {
@@ -310,6 +311,36 @@ TEST(CudaElementwise, CastToAndFromInt64) {
   GAN_REQUIRE_DEVICE();
   int64_cast_cases<float>();
   int64_cast_cases<double>();
+}
+
+// arange: start + i * step in double, converted by cast_value, bit for bit
+// against the reference (which is checked against the formula), with a
+// negative step, a fractional one, a long ramp and values past 2^53.
+template <class T>
+void arange_cases() {
+  struct Case {
+    int64_t n;
+    double start, step;
+  };
+  for (const Case c : {Case{1000, 0, 1}, Case{37, 5.5, -0.25}, Case{70001, -3, 1e-3}, Case{10, 9007199254740992.0, 1},
+                       Case{0, 1, 1}}) {
+    std::vector<T> ref(static_cast<std::size_t>(c.n));
+    k::cpu::arange<T>(c.n, c.start, c.step, ref.data());
+    for (int64_t i = 0; i < c.n; ++i)
+      ASSERT_EQ(ref[static_cast<std::size_t>(i)], k::cast_value<T>(c.start + static_cast<double>(i) * c.step)) << i;
+    for (std::size_t offset : {std::size_t{0}, std::size_t{1}}) {
+      DeviceBuffer<T> d(static_cast<std::size_t>(c.n), T(77), offset);
+      k::cuda::arange<T>(c.n, c.start, c.step, d.get());
+      EXPECT_EQ(d.download(), ref) << dtype_name<T>() << " n " << c.n << " start " << c.start << " step " << c.step;
+    }
+  }
+}
+
+TEST(CudaElementwise, ArangeMatchesTheReference) {
+  GAN_REQUIRE_DEVICE();
+  arange_cases<float>();
+  arange_cases<double>();
+  arange_cases<int64_t>();
 }
 
 TEST(CudaElementwise, ErrorsNameTheKernel) {

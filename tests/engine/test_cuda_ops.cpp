@@ -111,6 +111,20 @@ TEST(CudaOps, DtypeChangesStayOnTheDevice) {
   EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{-5.f, -1.f, 0.f, 3.5f, 6e9f, 0.f}));
 }
 
+// Tensor::arange on a device is made there (no upload: a host -> device copy
+// waits for the device's queued work) and equals the CPU's, every dtype.
+TEST(CudaOps, ArangeIsMadeOnTheDevice) {
+  GAN_REQUIRE_CUDA_DEVICE();
+  const uint64_t uploads = cuda::host_to_device_copies();
+  const Tensor f = Tensor::arange(2.0, -1.0, -0.5, {DType::f32, kCuda}), d = Tensor::arange(7, {DType::f64, kCuda}),
+               i = Tensor::arange(3, {DType::i64, kCuda});
+  EXPECT_EQ(cuda::host_to_device_copies(), uploads);
+  EXPECT_EQ(f.to_vector<float>(), Tensor::arange(2.0, -1.0, -0.5).to_vector<float>());
+  EXPECT_EQ(f.to_vector<float>(), (std::vector<float>{2.0f, 1.5f, 1.0f, 0.5f, 0.0f, -0.5f}));
+  EXPECT_EQ(d.to_vector<double>(), Tensor::arange(7, {DType::f64}).to_vector<double>());
+  EXPECT_EQ(i.to_vector<int64_t>(), (std::vector<int64_t>{0, 1, 2}));
+}
+
 TEST(CudaOps, RandomTensorsAreBitIdenticalToCpu) {
   GAN_REQUIRE_CUDA_DEVICE();
   Generator a(9), b(9);

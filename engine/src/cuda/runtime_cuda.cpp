@@ -58,6 +58,7 @@ void raw_free(void* ptr, int device) {
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   if (!bytes) return;
   if (kind == CopyKind::device_to_host) detail::note_device_to_host_copy();
+  if (kind == CopyKind::host_to_device) detail::note_host_to_device_copy();
   const cudaMemcpyKind k = kind == CopyKind::host_to_device   ? cudaMemcpyHostToDevice
                            : kind == CopyKind::device_to_host ? cudaMemcpyDeviceToHost
                                                               : cudaMemcpyDeviceToDevice;

@@ -42,6 +42,7 @@ void raw_free(void* ptr, int) { simt::device_free(ptr); }
 void memcpy(void* dst, const void* src, size_t bytes, CopyKind kind) {
   if (!bytes) return;
   if (kind == CopyKind::device_to_host) detail::note_device_to_host_copy();
+  if (kind == CopyKind::host_to_device) detail::note_host_to_device_copy();
   {
     const simt::DeviceAccess access;
     std::memcpy(dst, src, bytes);

@@ -39,11 +39,11 @@ Latent conditional_latent(int64_t n, int64_t z_dim, int64_t k, Generator& gen, D
 Tensor one_hot(const Tensor& y, int64_t k) {
   GAN_CHECK(y.defined() && y.dim() == 1 && y.dtype() == DType::i64, "one_hot: expected labels [N] i64, got ",
             y.defined() ? shape_str(y.shape()) : std::string("none"));
-  std::vector<float> eye(static_cast<size_t>(k * k), 0.0f);
-  for (int64_t i = 0; i < k; ++i) eye[static_cast<size_t>(i * k + i)] = 1.0f;
-  Tensor table = Tensor::from_data({k, k}, eye);
-  if (!y.device().is_cpu()) table = table.to(y.device());
-  return ops::embedding(y, table);  // rows of the identity
+  // The identity [k, k], made on y's device (an upload would wait for the
+  // device's queued work: this runs several times a conditional GAN step).
+  const Tensor ramp = Tensor::arange(k, Options{DType::f32, y.device()});
+  const Tensor table = ops::eq(ramp.reshape({k, 1}), ramp.reshape({1, k}));
+  return ops::embedding(y, table);  // rows of the identity (a bad label: embedding names it)
 }
 
 PlainDcgan::PlainDcgan(SystemSetup s)

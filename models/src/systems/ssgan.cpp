@@ -78,10 +78,11 @@ class Ssgan : public GanSystem {
     const int64_t n = x.size(0);
     const Tensor turned = ops::cat({rotate90(x, 1), rotate90(x, 2), rotate90(x, 3)}, 0);
     const Tensor logits = ops::cat({logits0, judge(D, turned, {}).class_logits}, 0);  // [4N, 4]
-    std::vector<int64_t> r(static_cast<size_t>(kRotations * n));
-    for (int64_t i = 0; i < kRotations * n; ++i) r[static_cast<size_t>(i)] = i / n;
-    Tensor target = Tensor::from_data({kRotations * n}, r);
-    if (!x.device().is_cpu()) target = target.to(x.device());
+    // Targets [4N]: n zeros, n ones, ... made on x's device (no upload).
+    std::vector<Tensor> parts;
+    for (int64_t r = 0; r < kRotations; ++r)
+      parts.push_back(Tensor::full({n}, static_cast<double>(r), Options{DType::i64, x.device()}));
+    const Tensor target = ops::cat(parts, 0);
     return {ops::cross_entropy(logits, target), nets::class_accuracy(logits, target)};
   }
 

@@ -45,5 +45,10 @@ void synchronize(int device = 0);
 // tests hold the training step to one read back (models/src/trainer.cpp).
 // Thread-safe; 0 in the cpu flavour.
 uint64_t device_to_host_copies();
+// How many host -> device copies (Tensor::to(device) of host data, from_data
+// on a device). From pageable memory each waits for the device's earlier work
+// before it starts, so an upload in the middle of a step stalls it as a read
+// back does. Thread-safe; 0 in the cpu flavour.
+uint64_t host_to_device_copies();
 
 }  // namespace gan::cuda

@@ -85,6 +85,12 @@ void where(const BroadcastParams& p, const T* cond, const T* a, const T* b, T* o
 template <class T>
 void fill(int64_t n, T value, T* out, Stream s = {});
 
+// out[i] = T(start + i * step) for i < n, the sum in double, converted as
+// cast_value.h does: Tensor::arange, made where it is used (a device tensor
+// without an upload). Instantiated for float, double and int64_t.
+template <class T>
+void arange(int64_t n, double start, double step, T* out, Stream s = {});
+
 // y[i] = To(x[i]) for i < n (gan/kernels/cast_value.h: round to nearest;
 // floating -> int64 truncates, NaN and out-of-range values saturate).
 // Instantiated for every pair of float, double and int64_t.
@@ -106,6 +112,8 @@ template <class T>
 void where(const BroadcastParams& p, const T* cond, const T* a, const T* b, T* out, Stream s = {});
 template <class T>
 void fill(int64_t n, T value, T* out, Stream s = {});
+template <class T>
+void arange(int64_t n, double start, double step, T* out, Stream s = {});
 template <class From, class To>
 void cast(int64_t n, const From* x, To* y, Stream s = {});
 }  // namespace gan::kernels::cuda
