@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gan/kernels/common.h"
+#include "gan/kernels/index_fault.h"
 
 #if defined(GAN_CUDA_TESTS_REAL)
 #include <cuda_runtime.h>
@@ -242,6 +243,20 @@ inline std::string shape_str(const std::vector<int64_t>& s) {
   }
   out.append("]");
   return out;
+}
+
+// A kernel left an index fault for the host (gan/kernels/index_fault.h):
+// raise_index_fault() throws once, naming `kernel` and containing `what`, and
+// is clear afterwards.
+inline void expect_index_fault(const char* kernel, const std::string& what) {
+  try {
+    kernels::cuda::raise_index_fault();
+    ADD_FAILURE() << "expected KernelError from " << kernel;
+  } catch (const kernels::KernelError& e) {
+    EXPECT_NE(std::string(e.what()).find(kernel), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(kernels::cuda::raise_index_fault()) << "raised once, then clear";
 }
 
 }  // namespace gan::cuda_test

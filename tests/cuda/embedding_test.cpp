@@ -9,7 +9,6 @@
 
 #include "cuda_test_util.h"
 #include "gan/kernels/embedding.h"
-#include "gan/kernels/index_fault.h"
 
 namespace gan::cuda_test {
 namespace {
@@ -67,18 +66,6 @@ TEST(CudaEmbedding, Double) {
   embedding_cases<double>();
 }
 
-// The launch returns; raise_index_fault() throws once and is then clear.
-void expect_fault(const char* kernel, const std::string& what) {
-  try {
-    k::cuda::raise_index_fault();
-    FAIL() << "expected KernelError from " << kernel;
-  } catch (const k::KernelError& e) {
-    EXPECT_NE(std::string(e.what()).find(kernel), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
-  }
-  EXPECT_NO_THROW(k::cuda::raise_index_fault());
-}
-
 TEST(CudaEmbedding, BadIndexIsRaisedAfterTheLaunchAndReadsNothingOutOfBounds) {
   GAN_REQUIRE_DEVICE();
   k::EmbeddingParams p;
@@ -91,7 +78,7 @@ TEST(CudaEmbedding, BadIndexIsRaisedAfterTheLaunchAndReadsNothingOutOfBounds) {
     DeviceBuffer<int64_t> di(std::vector<int64_t>{0, 3, bad, 1, 2});
     DeviceBuffer<float> dt(table), dout(15, nan_value<float>()), dg(15, 1.0f), ddt(12, nan_value<float>());
     EXPECT_NO_THROW(k::cuda::embedding_fprop<float>(p, di.get(), dt.get(), dout.get()));
-    expect_fault("embedding_fprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
+    expect_index_fault("embedding_fprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
     const std::vector<float> out = dout.download();
     const int64_t rows[] = {0, 3, -1, 1, 2};
     for (int64_t k = 0; k < 5; ++k)
@@ -99,7 +86,7 @@ TEST(CudaEmbedding, BadIndexIsRaisedAfterTheLaunchAndReadsNothingOutOfBounds) {
         EXPECT_EQ(out[static_cast<std::size_t>(k * 3 + j)], rows[k] < 0 ? 0.0f : table[static_cast<std::size_t>(rows[k] * 3 + j)])
             << "bad " << bad << " position " << k;
     EXPECT_NO_THROW(k::cuda::embedding_bprop<float>(p, di.get(), dg.get(), ddt.get()));
-    expect_fault("embedding_bprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
+    expect_index_fault("embedding_bprop", "index " + std::to_string(bad) + " at position 2 is out of range [0, 4)");
     EXPECT_EQ(ddt.download(), std::vector<float>(12, 1.0f)) << "each row was hit once by a good index";
   }
   // A clean launch after a raised fault raises nothing.

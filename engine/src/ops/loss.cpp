@@ -63,36 +63,27 @@ Tensor softmax_last(const char* op, const Tensor& x) {
     });
   }
   const std::vector<int64_t> last{-1};
-  if constexpr (kLog) {
-    autograd::record(y, op, {x}, [y = SavedOutput(y), last, m, d](const Tensor& g) {
-      const Tensor yy = y.get();
-      if (autograd::grad_enabled()) return Grads{sub(g, mul(exp(yy), sum(g, last, true)))};  // create_graph
-      const Tensor gc = g.contiguous();
-      Tensor dx = empty_like(yy);
-      if (yy.numel() > 0) {
-        dispatch_float_device("log_softmax_backward", yy, [&]<class T>() {
+  autograd::record(y, op, {x}, [y = SavedOutput(y), last, m, d](const Tensor& g) {
+    const Tensor yy = y.get();
+    if (autograd::grad_enabled()) {  // create_graph: composite, differentiable again
+      if constexpr (kLog) return Grads{sub(g, mul(exp(yy), sum(g, last, true)))};
+      else return Grads{mul(yy, sub(g, sum(mul(g, yy), last, true)))};
+    }
+    // One pass of the backward kernel instead of three or four ops with
+    // temporaries of y's size (attention maps: 64 x 256 x 256 in BigGAN-lite's D).
+    const Tensor gc = g.contiguous();
+    Tensor dx = empty_like(yy);
+    if (yy.numel() > 0) {
+      dispatch_float_device(kLog ? "log_softmax_backward" : "softmax_backward", yy, [&]<class T>() {
+        if constexpr (kLog) {
           GAN_KERNEL(yy, log_softmax_bprop<T>)(m, d, yy.data<T>(), gc.data<T>(), dx.data<T>(), stream_of(yy));
-        });
-      }
-      return Grads{dx};
-    });
-  } else {
-    autograd::record(y, op, {x}, [y = SavedOutput(y), last, m, d](const Tensor& g) {
-      const Tensor yy = y.get();
-      // create_graph: composite, differentiable again. Otherwise one pass of
-      // the backward kernel instead of four ops with three temporaries of y's
-      // size (attention maps: 64 x 256 x 256 in BigGAN-lite's D).
-      if (autograd::grad_enabled()) return Grads{mul(yy, sub(g, sum(mul(g, yy), last, true)))};
-      const Tensor gc = g.contiguous();
-      Tensor dx = empty_like(yy);
-      if (yy.numel() > 0) {
-        dispatch_float_device("softmax_backward", yy, [&]<class T>() {
+        } else {
           GAN_KERNEL(yy, softmax_bprop<T>)(m, d, yy.data<T>(), gc.data<T>(), dx.data<T>(), stream_of(yy));
-        });
-      }
-      return Grads{dx};
-    });
-  }
+        }
+      });
+    }
+    return Grads{dx};
+  });
   return y;
 }
 
