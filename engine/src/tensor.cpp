@@ -134,16 +134,7 @@ Tensor Tensor::arange(double start, double end, double step, Options opt) {
   // upload, which would wait for the device's queued work (one-hot tables,
   // index ramps inside a training step).
   Tensor t = empty({n}, opt);
-  auto run = [&]<class T>() {
-#if defined(GAN_HAS_CUDA_KERNELS)
-    if (opt.device.is_cuda()) {
-      kernels::cuda::arange<T>(n, start, step, t.data<T>(), stream_of(t));
-      return;
-    }
-#endif
-    if (!opt.device.is_cpu()) no_backend("arange", t);
-    kernels::cpu::arange<T>(n, start, step, t.data<T>());
-  };
+  auto run = [&]<class T>() { GAN_KERNEL(t, arange<T>)(n, start, step, t.data<T>(), stream_of(t)); };
   switch (opt.dtype) {
     case DType::f32: run.template operator()<float>(); break;
     case DType::f64: run.template operator()<double>(); break;
