@@ -140,6 +140,33 @@ TEST_P(StyleganModes, CrossoverAtTheEndsGivesOneSourceAndEvalNeverMixes) {
   EXPECT_EQ(values(b.sys->generate(g, with(z2a, 0))), values(b.sys->generate(g, with(z2a, 8))));
 }
 
+// sample_latent's crossovers: integers, num_ws (no mixing) with probability
+// 1 - mixing_prob, else uniform over 1 .. num_ws - 1; drawn on the device,
+// the same values as on the CPU (the counter-based stream).
+TEST(Stylegan, CrossoverDrawIsUniformOverTheLayersAtTheMixingRate) {
+  SystemSetup s = stylegan_setup();
+  s.options.set("mixing_prob", "0.7");
+  Built b = build(s);
+  const int64_t n = 20000, num_ws = 8;
+  Generator gen(11);
+  const Tensor k = unpack_stylegan_codes(b.sys->sample_latent(n, gen, Device::cpu()).c, 32, 16).crossover;
+  std::map<int64_t, int64_t> count;
+  for (double v : values(k)) {
+    ASSERT_EQ(v, std::round(v)) << "crossover " << v;
+    ASSERT_TRUE(v >= 1 && v <= num_ws) << "crossover " << v;
+    ++count[static_cast<int64_t>(v)];
+  }
+  // Binomial sds: sqrt(n p (1 - p)) ~ 65 for no-mix, ~ 43 per layer.
+  EXPECT_NEAR(static_cast<double>(count[num_ws]), 0.3 * n, 4 * 65);
+  for (int64_t l = 1; l < num_ws; ++l) EXPECT_NEAR(static_cast<double>(count[l]), 0.1 * n, 4 * 43) << "layer " << l;
+  if (!cuda::available()) return;
+  Generator gen_cpu(12), gen_dev(12);
+  const Tensor a = b.sys->sample_latent(64, gen_cpu, Device::cpu()).c;
+  const Tensor d = b.sys->sample_latent(64, gen_dev, Device::cuda()).c;
+  EXPECT_TRUE(d.device().is_cuda());
+  EXPECT_EQ(values(unpack_stylegan_codes(a, 32, 16).crossover), values(unpack_stylegan_codes(d, 32, 16).crossover));
+}
+
 TEST_P(StyleganModes, TruncationPsiZeroIsWAvgAndOneIsIdentity) {
   SystemSetup s = stylegan_setup(GetParam());
   s.options.set("truncation_psi", "0");

@@ -18,9 +18,9 @@
 //      num_ws - 1}, per sample.
 //
 // Randomness and exact resume: sample_latent draws everything random — z,
-// the noise maps, z2 and the crossover (one uniform and one randint per
-// sample, always both, so the stream advances by the same amount whatever
-// the outcome) — into Latent {z, c} (c's layout: StyleganCodes). generate
+// the noise maps, z2 and the crossover (two uniforms per sample, always both,
+// so the stream advances by the same amount whatever the outcome) — into
+// Latent {z, c} (c's layout: StyleganCodes). generate
 // draws nothing, so the Trainer's checkpointed noise stream replays a run.
 //
 // Training vs evaluation: generate mixes styles only when G is in training
@@ -160,13 +160,15 @@ class Stylegan : public GanSystem {
     StyleganCodes c;
     c.noise = nets::normal_noise(n, stylegan_noise_numel(g_.image_size), gen, device);
     c.z2 = nets::normal_noise(n, g_.w_dim, gen, device);
-    std::vector<float> k(static_cast<size_t>(n));
-    for (float& x : k) {
-      const bool mix = gen.uniform() < mixing_prob_;
-      const int64_t at = 1 + static_cast<int64_t>(gen.randint(static_cast<uint64_t>(num_ws_ - 1)));
-      x = static_cast<float>(mix ? at : num_ws_);
-    }
-    c.crossover = Tensor::from_data({n, 1}, k).to(device);
+    // Crossover k [n, 1]: 1 + trunc(u * (num_ws - 1)), uniform over 1 .. num_ws - 1,
+    // where a uniform draw is below mixing_prob, else num_ws (no mixing).
+    // Drawn on `device` from the counter-based stream (no upload mid-step).
+    const Options f64{DType::f64, device};
+    const Tensor mix = ops::gt(ops::rsub(mixing_prob_, Tensor::rand({n, 1}, gen, 0.0, 1.0, f64)), 0.0);
+    const double last = static_cast<double>(num_ws_ - 1);
+    const Tensor at = ops::clamp(Tensor::rand({n, 1}, gen, 0.0, 1.0, f64) * last, 0.0, last - 1).to(DType::i64);
+    const Tensor k = ops::where(mix, at.to(DType::f64) + 1.0, Tensor::full({n, 1}, static_cast<double>(num_ws_), f64));
+    c.crossover = k.to(DType::f32);
     return {z, {}, pack_stylegan_codes(c)};
   }
 
