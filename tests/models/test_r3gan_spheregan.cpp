@@ -287,6 +287,35 @@ TEST(Spheregan, SystemJudgesByDistanceAndNamesItsKeys) {
   EXPECT_NE(n.find("config key 'sphere_dim' in table [spheregan]: must be >= 1"), std::string::npos) << n;
 }
 
+// d_norm on the 2-D nets: "layer" puts a LayerNorm after each hidden Linear of
+// D (SphereGAN's default, the paper's D), "none" none; the DCGAN-only norms are
+// refused naming the key, not ignored.
+TEST(Spheregan, PointsDTakesLayerNormOrNone) {
+  const auto count = [](const char* d_norm) {
+    Generator init(1);
+    int ln = 0, linears = 0;
+    auto sys = build("spheregan", LossKind::wasserstein, true, {{"d_norm", d_norm}});
+    for (const auto& [name, m] : sys->make_discriminator(init)->named_modules())
+      ln += m->type_name() == "LayerNorm", linears += m->type_name() == "Linear";
+    EXPECT_EQ(linears, 3) << d_norm;
+    return ln;
+  };
+  EXPECT_EQ(count("layer"), 2);
+  EXPECT_EQ(count("none"), 0);
+  // LayerNorm normalizes each sample's features: D stays per-sample (one point's
+  // judgement does not depend on the others in its batch).
+  Generator init(2), gen(3);
+  auto sys = build("spheregan", LossKind::wasserstein, true, {{"d_norm", "layer"}});
+  auto D = sys->make_discriminator(init);
+  const Tensor x = Tensor::randn({5, 2, 1, 1}, gen);
+  const std::vector<double> all = sys->judge(*D, x, {}).adv.to_double_vector();
+  EXPECT_NEAR(sys->judge(*D, x.narrow0(2, 1), {}).adv.item(), all[2], 1e-6);
+  const std::string e = error_of([] { build("spheregan", LossKind::wasserstein, true, {{"d_norm", "batch"}}); });
+  EXPECT_NE(e.find("config key 'd_norm' in table [spheregan]: the 2-D nets' D takes \"layer\" or \"none\""),
+            std::string::npos)
+      << e;
+}
+
 // Through the Trainer on the ring: every logged number stays finite (no NaN from
 // the arccos at the poles) and mode coverage is measured. Coverage itself is a
 // claim (scripts/claims/r3gan_2d.sh), not asserted here: SphereGAN on the

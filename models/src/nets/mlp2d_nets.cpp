@@ -39,14 +39,21 @@ class FeatureStddev : public nn::Module {
 };
 
 // D: [N, 2 * pack] -> hidden -> hidden (-> + stddev) -> [N, out]. Without the
-// remedies the same layers (and state-dict names) as the G-shaped mlp().
-std::shared_ptr<nn::Sequential> mlp_d(int64_t in, int64_t hidden, int64_t out, int64_t stddev_group, Generator& gen) {
+// remedies and layer norm the same layers (and state-dict names) as the
+// G-shaped mlp(). layer_norm: LayerNorm([hidden]) after each hidden Linear,
+// before its activation (as the DCGAN D's layer norm; SphereGAN's D has it).
+std::shared_ptr<nn::Sequential> mlp_d(int64_t in, int64_t hidden, int64_t out, int64_t stddev_group, bool layer_norm,
+                                      Generator& gen) {
   auto d = mlp(in, hidden, out, true, gen);
-  if (stddev_group == 0) return d;
+  if (stddev_group == 0 && !layer_norm) return d;
   auto s = std::make_shared<nn::Sequential>();
-  for (size_t i = 0; i + 1 < d->size(); ++i) s->push_back((*d)[i]);
-  s->push_back(std::make_shared<FeatureStddev>(stddev_group));
-  s->push_back(std::make_shared<nn::Linear>(hidden + 1, out, gen));
+  for (size_t i = 0; i + 1 < d->size(); ++i) {
+    s->push_back((*d)[i]);
+    if (layer_norm && dynamic_cast<nn::Linear*>((*d)[i].get()))
+      s->push_back(std::make_shared<nn::LayerNorm>(std::vector<int64_t>{hidden}));
+  }
+  if (stddev_group > 0) s->push_back(std::make_shared<FeatureStddev>(stddev_group));
+  s->push_back(stddev_group > 0 ? std::make_shared<nn::Linear>(hidden + 1, out, gen) : (*d)[d->size() - 1]);
   return s;
 }
 
@@ -66,6 +73,12 @@ std::vector<OptionSpec> mlp2d_options() {
           {"eval_seed", OptionType::integer, "3", "stream of the evaluation latents and reference points"},
           {"mixture", OptionType::string, "ring8",
            "the 2-D mixture whose modes are counted: ring8 or grid25 (must match dataset = \"mixture:<it>\")"}};
+}
+
+bool mlp2d_d_layer_norm(const std::string& system, const std::string& d_norm) {
+  GAN_CHECK(d_norm == "layer" || d_norm == "none", "config key 'd_norm' in table [", system,
+            "]: the 2-D nets' D takes \"layer\" or \"none\", got \"", d_norm, "\"");
+  return d_norm == "layer";
 }
 
 std::vector<OptionSpec> image_or_point_options(const std::vector<OptionSpec>& extra) {
@@ -93,7 +106,7 @@ PlainMlp2d::PlainMlp2d(SystemSetup s, std::string system, int64_t d_outputs)
 
 nn::ModulePtr PlainMlp2d::make_generator(Generator& init) { return mlp(z_dim_, hidden_, 2, false, init); }
 nn::ModulePtr PlainMlp2d::make_discriminator(Generator& init) {
-  return mlp_d(2 * setup().pack, hidden_, d_outputs_, setup().minibatch_stddev, init);
+  return mlp_d(2 * setup().pack, hidden_, d_outputs_, setup().minibatch_stddev, d_layer_norm_, init);
 }
 Latent PlainMlp2d::sample_latent(int64_t n, Generator& gen, Device device, int64_t) {
   return {normal_noise(n, z_dim_, gen, device), {}, {}};

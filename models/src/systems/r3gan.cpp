@@ -29,7 +29,10 @@ class R3gan : public Nets {
     GAN_CHECK(this->setup().loss == LossKind::non_saturating, "system 'r3gan' has its own loss (relativistic ",
               "pairing + R1 + R2): leave config key 'loss' = \"non-saturating\" (D's outputs are logits), got \"",
               loss_kind_name(this->setup().loss), "\"");
-    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>) this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
+    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>)
+      this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
+    else
+      this->d_layer_norm_ = nets::mlp2d_d_layer_norm("r3gan", this->options().string("d_norm"));
   }
 
   LossOut d_loss(const DLossInput& in) override {

@@ -30,7 +30,10 @@ class SphereGan : public Nets {
       : Nets(SystemSetup(s), "spheregan", sphere_dim(s)), moments_(this->options().integer("moments")) {
     GAN_CHECK(moments_ >= 1, "config key 'moments' in table [spheregan]: must be >= 1 (the paper: 3), got ", moments_);
     nets::require_loss(this->setup(), LossKind::wasserstein, "spheregan");
-    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>) this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
+    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>)
+      this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
+    else
+      this->d_layer_norm_ = nets::mlp2d_d_layer_norm("spheregan", this->options().string("d_norm"));
   }
 
   // adv = d(Pi^-1(u)) [N] for D's raw outputs u [N, n].
