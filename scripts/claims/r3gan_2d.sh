@@ -24,8 +24,8 @@
 # too, as fast (at 5,000 steps, the old default, neither had found more than 5). The paper's
 # gap is against losses without the zero-centred penalties; both arms here have one.
 # SphereGAN collapses to 0-3 ring modes on every seed: after ~100 steps both distances fall
-# to ~0.4 rad (real and fake near the north pole, where d ~ 2 / |u| and its gradient
-# vanishes) and D stops separating them. Neither layer norm in D (the paper's; now the
+# to ~0.4 rad (real and fake near the north pole, where d ~ 2 / |u|: at |u| ~ 5 its
+# gradient in u is ~ 1/12 of its value at the equator) and D stops separating them. Neither layer norm in D (the paper's; now the
 # 2-D D's default, d_norm = "layer"), sphere_dim 256 or 1024, lr 1e-4 with betas (0, 0.9)
 # nor R = 1 changed that (two seeds each, 4,000-6,000 steps: at most 6 modes, once).
 set -euo pipefail
