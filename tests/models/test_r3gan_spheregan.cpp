@@ -5,10 +5,12 @@
 // SphereGAN's projection, safe arccos, distance moments and losses; plus the
 // 25-Gaussian grid data set and the `mixture` key of the 2-D nets.
 #include <gtest/gtest.h>
+
 #include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <numbers>
 
 #include "gan/autograd.h"
@@ -154,6 +156,33 @@ TEST(R3gan, KeysAndNets) {
   for (const auto& [name, m] : build("r3gan", LossKind::non_saturating, true)->make_discriminator(init)->named_modules())
     linears += m->type_name() == "Linear";
   EXPECT_EQ(linears, 3);
+}
+
+// The baseline of scripts/claims/r3gan_fmnist.sh: dcgan's d_norm key ("none":
+// the per-sample D of R1) changes D's norm and nothing else; a bad value names
+// the table and key.
+TEST(R3gan, DcganBaselineTakesDNorm) {
+  const auto norms = [](const char* d_norm) {
+    SystemSetup s;
+    s.options = default_options("dcgan");
+    s.options.set("features_g", "2");
+    s.options.set("features_d", "2");
+    if (d_norm) s.options.set("d_norm", d_norm);
+    Generator init(1);
+    std::map<std::string, int> n;
+    for (const auto& [name, m] : make_system("dcgan", std::move(s))->make_discriminator(init)->named_modules())
+      ++n[m->type_name()];
+    return n;
+  };
+  const std::map<std::string, int> batch = norms(nullptr), none = norms("none"), layer = norms("layer");
+  EXPECT_GT(batch.count("BatchNorm2d"), 0u);  // DCGAN's default
+  EXPECT_EQ(none.count("BatchNorm2d") + none.count("LayerNorm"), 0u);
+  EXPECT_GT(layer.count("LayerNorm"), 0u);
+  EXPECT_EQ(none.at("Conv2d"), batch.at("Conv2d"));
+  const std::string e = error_of([&] { norms("group"); });
+  EXPECT_NE(e.find("config key 'd_norm' in table [dcgan]: expected batch, layer, none or spectral, got \"group\""),
+            std::string::npos)
+      << e;
 }
 
 // ---- SphereGAN ----------------------------------------------------------------------

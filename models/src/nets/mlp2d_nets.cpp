@@ -96,6 +96,7 @@ PlainMlp2d::PlainMlp2d(SystemSetup s, std::string system, int64_t d_outputs)
       hidden_(options().integer("hidden")),
       d_outputs_(d_outputs),
       mixture_(training_mixture("mixture:" + options().string("mixture"))) {
+  if (options().has("d_norm")) d_layer_norm_ = mlp2d_d_layer_norm(options().table(), options().string("d_norm"));
   GAN_CHECK(setup().channels == 2 && setup().image_size == 1, "system '", system_, "' on the 2-D nets trains on ",
             "2-D points: set image_size = 1 and channels = 2 (dataset \"", mixture_.dataset, "\"), got image_size ",
             setup().image_size, " and channels ", setup().channels);

@@ -11,7 +11,6 @@
 // run's r1_weight and gp_weight at 0 (they would add a second penalty); the
 // run's `loss` stays "non-saturating": D's outputs are logits for monitoring.
 #include <memory>
-#include <type_traits>
 
 #include "../nets/either_nets.h"
 #include "gan/models/registry.h"
@@ -29,10 +28,6 @@ class R3gan : public Nets {
     GAN_CHECK(this->setup().loss == LossKind::non_saturating, "system 'r3gan' has its own loss (relativistic ",
               "pairing + R1 + R2): leave config key 'loss' = \"non-saturating\" (D's outputs are logits), got \"",
               loss_kind_name(this->setup().loss), "\"");
-    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>)
-      this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
-    else
-      this->d_layer_norm_ = nets::mlp2d_d_layer_norm("r3gan", this->options().string("d_norm"));
   }
 
   LossOut d_loss(const DLossInput& in) override {

@@ -12,7 +12,6 @@
 // nets (D with layer norm, the paper's) or the 2-D MLP nets (either_nets.h).
 // Logged: distance_real, distance_fake (mean d; D drives them apart).
 #include <memory>
-#include <type_traits>
 
 #include "../nets/either_nets.h"
 #include "gan/models/registry.h"
@@ -30,10 +29,6 @@ class SphereGan : public Nets {
       : Nets(SystemSetup(s), "spheregan", sphere_dim(s)), moments_(this->options().integer("moments")) {
     GAN_CHECK(moments_ >= 1, "config key 'moments' in table [spheregan]: must be >= 1 (the paper: 3), got ", moments_);
     nets::require_loss(this->setup(), LossKind::wasserstein, "spheregan");
-    if constexpr (std::is_same_v<Nets, nets::PlainDcgan>)
-      this->d_net_.d_norm = parse_dcgan_norm(this->options().string("d_norm"));
-    else
-      this->d_layer_norm_ = nets::mlp2d_d_layer_norm("spheregan", this->options().string("d_norm"));
   }
 
   // adv = d(Pi^-1(u)) [N] for D's raw outputs u [N, n].

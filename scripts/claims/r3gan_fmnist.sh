@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# R3GAN's claim on Fashion-MNIST (#14): class coverage and quality of R3GAN's loss
+# (relativistic pairing + R1 + R2, configs/r3gan-fmnist.toml) against the
+# non-saturating loss + R1 alone at the same gamma, on the same nets, D without
+# batch norm in both (the penalties are per sample), the same optimizer, steps and
+# seeds. The baseline is configs/dcgan-fmnist.toml with dcgan.d_norm = "none" and
+# r1_weight = gamma (the Trainer adds gamma/2 E|grad D(x)|^2, as r3gan's R1).
+# Each run's EMA G is evaluated by `gan eval --n N`; the summary gives per run and
+# per arm (mean +- sd) recall, coverage, class entropy, classes covered, FCD and
+# precision (scripts/claims/arms_summary.py).
+#   scripts/claims/r3gan_fmnist.sh [out_root] [steps] [n] [seeds...]
+#   (default runs/claims/r3gan_fmnist, 1500, 2000, seeds 0 1 2)
+#   GAN=path: another gan executable; JOBS=2: two runs at a time
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="${1:-runs/claims/r3gan_fmnist}"; steps="${2:-1500}"; n="${3:-2000}"; shift 3 || shift $# || true
+seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
+jobs="${JOBS:-1}"
+gan="${GAN:-build/cpu/cli/gan}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+gamma=$(sed -n 's/^gamma *= *\([0-9.e-]*\).*/\1/p' configs/r3gan-fmnist.toml | head -1)
+mkdir -p "$root"
+
+run_one() {  # arm seed
+  local out="$root/$1-s$2" cfg=configs/r3gan-fmnist.toml extra=()
+  [ "$1" = nsr1 ] && cfg=configs/dcgan-fmnist.toml extra=(--set dcgan.d_norm=none --set r1_weight="$gamma")
+  "$gan" train --config "$cfg" --set steps="$steps" --set seed="$2" --set eval_every="$steps" \
+    --set sample_every="$steps" --set checkpoint_every=500 --set log_every=10 --set out_dir="$out" \
+    ${extra[@]+"${extra[@]}"} --resume auto -q > "$out.log" 2>&1
+  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+}
+
+for seed in "${seeds[@]}"; do
+  for arm in r3gan nsr1; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    run_one "$arm" "$seed" &
+  done
+done
+wait
+
+scripts/claims/arms_summary.py "$root" \
+  "Fashion-MNIST 28x28, DCGAN nets, D without norm, gamma $gamma, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
+  "r3gan=RpGAN + R1 + R2,nsr1=non-saturating + R1" "${seeds[@]}" | tee "$root/summary.txt"
