@@ -249,11 +249,16 @@ io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o) {
   return img;
 }
 
-io::Image bar_plot(const std::vector<double>& values, const std::vector<std::string>& labels, const PlotOptions& o) {
+io::Image bar_plot(const std::vector<double>& values, const std::vector<std::string>& labels, const PlotOptions& o,
+                   const std::vector<std::vector<double>>& points) {
   GAN_CHECK(!values.empty() && labels.size() == values.size(), "bar_plot: ", values.size(), " values and ",
             labels.size(), " labels");
+  GAN_CHECK(points.empty() || points.size() == values.size(), "bar_plot: ", points.size(), " point lists for ",
+            values.size(), " bars");
   double hi = 0;
   for (double v : values) hi = std::max(hi, std::isfinite(v) ? v : 0);
+  for (const std::vector<double>& p : points)
+    for (double v : p) hi = std::max(hi, std::isfinite(v) ? v : 0);
   if (hi <= 0) hi = 1;
   const std::vector<double> yt = nice_ticks(0, hi * 1.08, 5);
   int label_w = 0;
@@ -265,6 +270,14 @@ io::Image bar_plot(const std::vector<double>& values, const std::vector<std::str
   for (size_t i = 0; i < values.size(); ++i) {
     const int xa = f.left + static_cast<int>(slot * i + slot * 0.15), xb = f.left + static_cast<int>(slot * (i + 1) - slot * 0.15);
     if (std::isfinite(values[i]) && values[i] > 0) fill_rect(img, xa, f.py(values[i]), xb, f.bottom - 1, palette(i));
+    // Each point a 5x5 black square, spread across the bar so equal values stay apart.
+    const std::vector<double> none;
+    const std::vector<double>& pts = points.empty() ? none : points[i];
+    for (size_t k = 0; k < pts.size(); ++k) {
+      if (!std::isfinite(pts[k]) || pts[k] < 0) continue;
+      const int x = xa + static_cast<int>((xb - xa) * (k + 1.0) / (pts.size() + 1.0)), y = f.py(pts[k]);
+      fill_rect(img, x - 2, y - 2, x + 2, y + 2, kBlack);
+    }
     const std::string& s = labels[i];
     draw_text(img, (xa + xb) / 2 - text_width(s) / 2, f.bottom + 6, s, kAxis);
   }

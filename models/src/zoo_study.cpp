@@ -30,7 +30,8 @@ double median(std::vector<double> v) {
 
 ZooStat stat_of(const std::vector<double>& v) {
   ZooStat s;
-  if (v.empty()) return {NAN, NAN};
+  s.values = v;
+  if (v.empty()) return {NAN, NAN, {}};
   s.mean = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
   if (v.size() > 1) {
     double ss = 0;
@@ -148,7 +149,7 @@ std::vector<ZooRow> zoo_rows(const std::vector<ZooRun>& runs) {
     }
     row.fcd = stat_of(fcd), row.precision = stat_of(prec), row.recall = stat_of(rec), row.coverage = stat_of(cov);
     row.class_entropy = stat_of(ent), row.grad_ratio = stat_of(gr);
-    row.d_wins = dw.empty() ? ZooStat{-1, 0} : stat_of(dw);
+    row.d_wins = dw.empty() ? ZooStat{-1, 0, {}} : stat_of(dw);
     row.seconds = stat_of(sec).mean;
     rows.push_back(row);
   }
@@ -177,20 +178,21 @@ std::string zoo_markdown(const std::vector<ZooRow>& rows) {
 void write_zoo_chart(const std::vector<ZooRow>& rows, const std::string& png_path) {
   GAN_CHECK(!rows.empty(), "zoo: no runs to chart");
   std::vector<std::string> names;
-  std::vector<double> fcd, recall, grad;
-  for (const ZooRow& r : rows) {
-    names.push_back(r.system);
-    fcd.push_back(r.fcd.mean), recall.push_back(r.recall.mean), grad.push_back(r.grad_ratio.mean);
-  }
+  for (const ZooRow& r : rows) names.push_back(r.system);
   const int width = std::max(900, 70 * static_cast<int>(rows.size()) + 120);
-  auto panel = [&](const std::vector<double>& v, const std::string& title, const std::string& y) {
+  auto panel = [&](ZooStat ZooRow::*stat, const std::string& title, const std::string& y) {
+    std::vector<double> means;
+    std::vector<std::vector<double>> runs;
+    for (const ZooRow& r : rows) means.push_back((r.*stat).mean), runs.push_back((r.*stat).values);
     plot::PlotOptions o;
     o.title = title, o.y_label = y, o.width = width;
-    return plot::bar_plot(v, names, o);
+    return plot::bar_plot(means, names, o, runs);
   };
-  io::write_png(png_path, plot::stack_vertical({panel(fcd, "QUALITY: FCD (LOWER IS BETTER)", "FCD"),
-                                                panel(recall, "DIVERSITY: RECALL (HIGHER IS BETTER)", "RECALL"),
-                                                panel(grad, "VANISHING GRADIENTS: |GRAD G| LATE / EARLY", "RATIO")}));
+  const std::string dots = " (DOTS: EACH SEED)";
+  io::write_png(png_path, plot::stack_vertical(
+                              {panel(&ZooRow::fcd, "QUALITY: FCD, LOWER IS BETTER" + dots, "FCD"),
+                               panel(&ZooRow::recall, "DIVERSITY: RECALL, HIGHER IS BETTER" + dots, "RECALL"),
+                               panel(&ZooRow::grad_ratio, "VANISHING GRADIENTS: |GRAD G| LATE / EARLY" + dots, "RATIO")}));
 }
 
 }  // namespace gan::models

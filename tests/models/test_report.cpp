@@ -50,6 +50,32 @@ TEST(Plot, TextAndSeriesPaintPixels) {
   EXPECT_THROW(plot::line_plot({s}, tiny), Error);
 }
 
+// Bar i's points: black 5x5 marks, and the y range stretched to hold a point
+// above its bar (so the bar itself is drawn shorter).
+TEST(Plot, BarPointsAreMarkedAndFitTheAxis) {
+  plot::PlotOptions o;
+  const auto count_black = [](const io::Image& img) {
+    int n = 0;
+    for (size_t i = 0; i < img.pixels.size(); i += 3)
+      n += img.pixels[i] == 0 && img.pixels[i + 1] == 0 && img.pixels[i + 2] == 0;
+    return n;
+  };
+  // The first row (from the top) of the bar's colour in the image's middle column: the bar's top.
+  const auto bar_top = [](const io::Image& img) {
+    const int x = img.width / 2;
+    for (int y = 0; y < img.height; ++y) {
+      const uint8_t* p = &img.pixels[(static_cast<size_t>(y) * img.width + x) * 3];
+      if (!(p[0] == p[1] && p[1] == p[2])) return y;  // the palette's colours are not grey
+    }
+    return -1;
+  };
+  const io::Image plain = plot::bar_plot({1.0}, {"a"}, o);
+  const io::Image marked = plot::bar_plot({1.0}, {"a"}, o, {{0.5, 2.0, NAN}});
+  EXPECT_EQ(count_black(marked) - count_black(plain), 2 * 25);  // NaN skipped
+  EXPECT_GT(bar_top(marked), bar_top(plain));
+  EXPECT_THROW(plot::bar_plot({1.0, 2.0}, {"a", "b"}, o, {{1.0}}), Error);
+}
+
 TEST(Report, WritesPanelsAndMarksAlarms) {
   const std::string dir = temp_dir("run");
   {

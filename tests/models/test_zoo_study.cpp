@@ -81,6 +81,7 @@ TEST(ZooStudy, RowsAverageSeedsAndSkipUnevaluatedRuns) {
   EXPECT_EQ(rows[0].runs, 2);
   EXPECT_DOUBLE_EQ(rows[0].fcd.mean, 45.0);
   EXPECT_NEAR(rows[0].fcd.sd, std::sqrt(50.0), 1e-12);  // sample sd of {40, 50}: sqrt((25 + 25) / 1)
+  EXPECT_EQ(rows[0].fcd.values, (std::vector<double>{40.0, 50.0}));  // each run's, for the chart
   EXPECT_DOUBLE_EQ(rows[0].d_wins.mean, 0.05);
   EXPECT_EQ(rows[0].alarms.at("vanishing_gradients"), 2);
   EXPECT_LT(rows[1].d_wins.mean, 0);  // least squares: no sigmoid

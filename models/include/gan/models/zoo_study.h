@@ -47,6 +47,7 @@ ZooRun read_zoo_run(const std::string& dir);
 
 struct ZooStat {
   double mean = 0, sd = 0;
+  std::vector<double> values;  // each run's, in run order (the chart marks them)
 };
 struct ZooRow {
   std::string system, loss;
@@ -60,7 +61,8 @@ std::vector<ZooRow> zoo_rows(const std::vector<ZooRun>& runs);
 
 // The Markdown table (with a legend of the columns), and a PNG chart: three
 // bar panels, one per axis (FCD, recall, grad_g_late_over_early), one bar per
-// system. Writes both; gan::Error naming a path it cannot write.
+// system at its mean over runs, each run's value marked on it (the spread
+// over seeds). Writes both; gan::Error naming a path it cannot write.
 std::string zoo_markdown(const std::vector<ZooRow>& rows);
 void write_zoo_chart(const std::vector<ZooRow>& rows, const std::string& png_path);
 
