@@ -8,7 +8,8 @@
 // double, then the scaled write). Backward: row_dot[n, o] = sum dwm * wm per
 // row; dw is a reduction over n for each (o, i, k) (parallel over o, n summed
 // in order: deterministic); dstyle a reduction over (o, k) for each (n, i)
-// (parallel over n). du = d * (dwm - wm * row_dot) is recomputed where needed.
+// (parallel over n). du = d * (dwm - wm * row_dot) is never formed: its two
+// terms are summed apart (see modulate_bprop), so every pass streams dwm.
 // Napkin math: forward reads w once per n (N*O*I*K reads, mostly cache hits
 // for small O*I*K) and writes wm (N*O*I*K); backward reads dwm three times.
 #include <algorithm>
@@ -57,49 +58,91 @@ void modulate_bprop(const ModulationParams& p, const T* w, const T* style, const
   if (p.demodulate && (save_d == nullptr || row_dot == nullptr))
     fail(kernel, "demodulation needs save_d and the row_dot scratch [N, O]");
   const int64_t ik = p.i * p.k;
-  // wm recomputed from w, style, d (the forward's own formula).
-  auto wm_at = [&](int64_t n, int64_t o, int64_t i, int64_t k) {
-    const double d = p.demodulate ? static_cast<double>(save_d[n * p.o + o]) : 1.0;
-    return static_cast<double>(w[(o * p.i + i) * p.k + k]) * static_cast<double>(style[n * p.i + i]) * d;
-  };
+  // du = d (g - wm row_dot) with wm = w s d splits into a g - b w s per (n, o)
+  // row, a = d and b = d^2 row_dot (a = 1, b = 0 without demodulation), so that
+  // each sum below streams g (dwm) row by row and keeps the rest in cache:
+  //   row_dot[n, o] = d sum_{i,k} g w s
+  //   dw[o, i, k]   = sum_n a s g  -  w sum_n b s^2
+  //   dstyle[n, i]  = sum_o a sum_k w g  -  s sum_o b sum_k w^2
+  // All sums in double, in a fixed order (deterministic).
+  std::vector<double> a(static_cast<size_t>(p.n * p.o), 1.0), b(static_cast<size_t>(p.n * p.o), 0.0);
   if (p.demodulate) {
-    parallel_for(p.n * p.o, 1, [&](int64_t r0, int64_t r1) {
+    parallel_for(p.n * p.o, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, ik)), [&](int64_t r0, int64_t r1) {
       for (int64_t row = r0; row < r1; ++row) {
         const int64_t n = row / p.o, o = row % p.o;
+        const T* g = dwm + row * ik;
+        const T* wo = w + o * ik;
         double acc = 0;
-        for (int64_t i = 0; i < p.i; ++i)
-          for (int64_t k = 0; k < p.k; ++k) acc += static_cast<double>(dwm[row * ik + i * p.k + k]) * wm_at(n, o, i, k);
-        row_dot[row] = static_cast<T>(acc);
+        for (int64_t i = 0; i < p.i; ++i) {
+          double part = 0;
+          for (int64_t k = 0; k < p.k; ++k)
+            part += static_cast<double>(g[i * p.k + k]) * static_cast<double>(wo[i * p.k + k]);
+          acc += part * static_cast<double>(style[n * p.i + i]);
+        }
+        const double d = static_cast<double>(save_d[row]);
+        row_dot[row] = static_cast<T>(d * acc);
+        a[static_cast<size_t>(row)] = d;
+        b[static_cast<size_t>(row)] = d * d * static_cast<double>(row_dot[row]);
       }
     });
   }
-  auto du_at = [&](int64_t n, int64_t o, int64_t i, int64_t k) {
-    const double g = static_cast<double>(dwm[(n * p.o + o) * ik + i * p.k + k]);
-    if (!p.demodulate) return g;
-    const int64_t row = n * p.o + o;
-    return static_cast<double>(save_d[row]) * (g - wm_at(n, o, i, k) * static_cast<double>(row_dot[row]));
-  };
   if (dw != nullptr) {
     parallel_for(p.o, 1, [&](int64_t o0, int64_t o1) {
-      for (int64_t o = o0; o < o1; ++o)
-        for (int64_t i = 0; i < p.i; ++i)
-          for (int64_t k = 0; k < p.k; ++k) {
-            double acc = 0;
-            for (int64_t n = 0; n < p.n; ++n) acc += du_at(n, o, i, k) * static_cast<double>(style[n * p.i + i]);
-            dw[(o * p.i + i) * p.k + k] = static_cast<T>(acc);
+      std::vector<double> acc(static_cast<size_t>(ik));
+      for (int64_t o = o0; o < o1; ++o) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int64_t n = 0; n < p.n; ++n) {
+          const T* g = dwm + (n * p.o + o) * ik;
+          const double an = a[static_cast<size_t>(n * p.o + o)];
+          for (int64_t i = 0; i < p.i; ++i) {
+            const double as = an * static_cast<double>(style[n * p.i + i]);
+            double* ai = acc.data() + i * p.k;
+            for (int64_t k = 0; k < p.k; ++k) ai[k] += as * static_cast<double>(g[i * p.k + k]);
           }
+        }
+        const T* wo = w + o * ik;
+        for (int64_t i = 0; i < p.i; ++i) {
+          double c = 0;  // sum_n b s^2
+          if (p.demodulate)
+            for (int64_t n = 0; n < p.n; ++n) {
+              const double sn = static_cast<double>(style[n * p.i + i]);
+              c += b[static_cast<size_t>(n * p.o + o)] * sn * sn;
+            }
+          const double* ai = acc.data() + i * p.k;
+          for (int64_t k = 0; k < p.k; ++k)
+            dw[o * ik + i * p.k + k] = static_cast<T>(ai[k] - static_cast<double>(wo[i * p.k + k]) * c);
+        }
+      }
     });
   }
   if (dstyle != nullptr) {
+    std::vector<double> w2(static_cast<size_t>(p.demodulate ? p.o * p.i : 0));  // sum_k w^2 [O, I]
+    for (int64_t oi = 0; oi < static_cast<int64_t>(w2.size()); ++oi) {
+      double q = 0;
+      for (int64_t k = 0; k < p.k; ++k) q += static_cast<double>(w[oi * p.k + k]) * w[oi * p.k + k];
+      w2[static_cast<size_t>(oi)] = q;
+    }
     parallel_for(p.n, 1, [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t i = 0; i < p.i; ++i) {
-          double acc = 0;
-          for (int64_t o = 0; o < p.o; ++o)
+      std::vector<double> acc(static_cast<size_t>(p.i)), c(static_cast<size_t>(p.i));
+      for (int64_t n = n0; n < n1; ++n) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        std::fill(c.begin(), c.end(), 0.0);
+        for (int64_t o = 0; o < p.o; ++o) {
+          const size_t row = static_cast<size_t>(n * p.o + o);
+          const T* g = dwm + static_cast<int64_t>(row) * ik;
+          const T* wo = w + o * ik;
+          for (int64_t i = 0; i < p.i; ++i) {
+            double part = 0;
             for (int64_t k = 0; k < p.k; ++k)
-              acc += du_at(n, o, i, k) * static_cast<double>(w[(o * p.i + i) * p.k + k]);
-          dstyle[n * p.i + i] = static_cast<T>(acc);
+              part += static_cast<double>(wo[i * p.k + k]) * static_cast<double>(g[i * p.k + k]);
+            acc[static_cast<size_t>(i)] += a[row] * part;
+            if (p.demodulate) c[static_cast<size_t>(i)] += b[row] * w2[static_cast<size_t>(o * p.i + i)];
+          }
         }
+        for (int64_t i = 0; i < p.i; ++i)
+          dstyle[n * p.i + i] = static_cast<T>(acc[static_cast<size_t>(i)] -
+                                               static_cast<double>(style[n * p.i + i]) * c[static_cast<size_t>(i)]);
+      }
     });
   }
 }
