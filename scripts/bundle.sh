@@ -110,8 +110,8 @@ install -m 644 "$root/scripts/bundle/env.sh" "$out/lib/env.sh"
 
 cp "$root/scripts/gpu-check.sh" "$out/check.sh"
 chmod +x "$out/check.sh"
-cp "$root/bench/pytorch_dcgan_step.py" "$out/bench/"
-cp "$root/configs/dcgan-fmnist.toml" "$out/configs/"
+cp "$root/bench/pytorch_dcgan_step.py" "$root/bench/system_steps.sh" "$out/bench/"
+cp "$root"/configs/*-fmnist*.toml "$out/configs/"
 # A 4096-image slice of Fashion-MNIST (IDX, gzip), for the short training run,
 # and its labels beside it (labels = "auto" finds them: the conditional systems).
 fmnist=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz

@@ -14,7 +14,10 @@
 #   4b. Nsight Compute (when the toolkit has ncu) on one launch of each of our
 #      conv passes furthest behind cuDNN: a log for kernel work, informational;
 #   5. a short DCGAN training run on device = cuda (ms/step), and the same
-#      step in the machine's PyTorch + cuDNN for the ratio.
+#      step in the machine's PyTorch + cuDNN for the ratio;
+#   6. every image system's training step on the device (bench/system_steps.sh
+#      over configs/*-fmnist*.toml on the bundle's Fashion-MNIST slice:
+#      median ms/step, GFLOP/step), the table the CPU has in bench/README.md.
 #
 # Each part runs under `timeout`, so a hang leaves the others' results; the
 # whole stays under about 10 minutes. Without a GPU it says that it skipped and
@@ -177,6 +180,16 @@ else
   parts+=("pytorch DCGAN step|no PyTorch with CUDA|0|-")
 fi
 
+# ---- 6. every image system's step on the device --------------------------------------
+if [ -n "$data" ] && [ -x "$here/bench/system_steps.sh" ]; then
+  # shellcheck disable=SC2046  # one argument per config
+  run_part "every system's step (cuda)" "$(box 150)" "$out/systems.log" \
+    "$here/bench/system_steps.sh" --gan "$bin/gan" --steps 30 --warmup 10 --set device=cuda --set "dataset=$data" \
+    $(ls "$here"/configs/*-fmnist*.toml)
+else
+  parts+=("every system's step|no dataset or bench/system_steps.sh in the bundle|0|-")
+fi
+
 # ---- summary -------------------------------------------------------------------------
 printf '%s\n' "${parts[@]}" >"$out/parts.txt"
 python3 - "$out" "$gpu_line" "$sm_count" "${arch:-?}" "${commit:-?}" "$((SECONDS - start))" "$status" <<'PY' || status=1
@@ -301,6 +314,18 @@ if S["bench"]:
     L += [f"- {s['name']}: {s['time']:.2f} {s['unit']}" for s in S["bench"]["step"]]
 if S["train"]:
     L += ["", "## Training", ""] + [f"- {k}: {v:.3f}" for k, v in S["train"].items()]
+# system_steps.sh's rows: config, system, n_critic, median ms, min ms, GFLOP/step, GFLOP/s.
+S["systems"] = []
+for line in read("systems.log").splitlines():
+    f = line.split()
+    if len(f) == 7 and f[0].endswith(".toml"):
+        S["systems"].append({"config": f[0], "system": f[1], "n_critic": int(f[2]), "median_ms": float(f[3]),
+                             "min_ms": float(f[4]), "gflop_per_step": float(f[5])})
+if S["systems"]:
+    L += ["", "## Every system's step on the device (median of 20 after 10 warm-up)", "",
+          "| config | system | n_critic | ms / step | GFLOP / step |", "|---|---|---|---|---|"]
+    L += [f"| {r['config']} | {r['system']} | {r['n_critic']} | {r['median_ms']:.1f} | {r['gflop_per_step']:.2f} |"
+          for r in S["systems"]]
 # Crashes: the backtrace's frames (cuda-gdb's "#N 0x... in f (...)" lines).
 S["backtraces"] = {}
 for f in sorted(os.listdir(out)):
