@@ -20,8 +20,8 @@
 // Randomness and exact resume: sample_latent draws everything random — z,
 // the noise maps, z2 and the crossover (two uniforms per sample, always both,
 // so the stream advances by the same amount whatever the outcome) — into
-// Latent {z, c} (c's layout: StyleganCodes). generate
-// draws nothing, so the Trainer's checkpointed noise stream replays a run.
+// Latent {z, c} (c's layout: StyleganCodes). generate draws nothing, so the
+// Trainer's checkpointed noise stream replays a run.
 //
 // Training vs evaluation: generate mixes styles only when G is in training
 // mode (the Trainer's G during its steps). Sample grids, the metric suite,
