@@ -19,8 +19,8 @@
 #   grid25  no remedy             25.0 +- 0.0 (25 on every seed)       high quality 0.767 +- 0.041
 #   grid25  pack = 4               1.2 +- 1.3 (2, 0, 0, 3, 1)          high quality 0.053 +- 0.024
 #   grid25  minibatch_stddev = 4  23.4 +- 2.1 (25, 20, 23, 25, 24)     high quality 0.673 +- 0.070
-# No remedy is needed here: the unremedied GAN (with the configs' R1) covers every grid mode and
-# 7-8 ring modes, so neither remedy can show a gain. Packing slows D: at pack = 4 (batch 256, so
+# No remedy is needed here: the unremedied GAN covers every grid mode (its config has R1 0.1)
+# and 7-8 ring modes (no penalty), so neither remedy can show a gain. Packing slows D: at pack = 4 (batch 256, so
 # 64 packed inputs of 8 numbers) the grid's samples at 12,000 steps still fill the square's
 # border and lines, as the unpacked GAN's do at ~5,000 (looked at: seed 4), and its first modes
 # appear only after ~11,500 steps. Minibatch stddev costs little (23.4 modes, quality 0.67).
