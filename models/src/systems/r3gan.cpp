@@ -53,7 +53,8 @@ SystemInfo gan_system_r3gan() {
           nets::image_or_point_options(
               {{"gamma", OptionType::number, "1", "weight of each penalty: gamma/2 E|grad D|^2 on reals (R1) and fakes (R2)"},
                {"d_norm", OptionType::string, "none",
-                "DCGAN D's hidden normalization: none (the paper's: per-sample penalties), layer or batch"}}),
+                "D's hidden normalization: none (the paper's: per-sample penalties), layer or batch (2-D nets: "
+                "none or layer)"}}),
           [](SystemSetup s) { return nets::on_data_nets<R3gan>(std::move(s)); }};
 }
 

@@ -64,7 +64,7 @@ SystemInfo gan_system_spheregan() {
                {"sphere_dim", OptionType::integer, "64",
                 "n: D's outputs, projected onto S^n (the paper's Geometric Block: 1024)"},
                {"d_norm", OptionType::string, "layer",
-                "DCGAN D's hidden normalization: layer (the paper's), batch or none"}}),
+                "D's hidden normalization: layer (the paper's), batch or none (2-D nets: layer or none)"}}),
           [](SystemSetup s) { return nets::on_data_nets<SphereGan>(std::move(s)); }};
 }
 
