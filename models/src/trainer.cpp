@@ -202,7 +202,7 @@ void Trainer::d_step(StepStats& s, StepReadback& rb, bool last) {
   const Batch batch = loader_->next();
   const Tensor real_batch = system_->prepare_real(batch.images.to(device_));  // [B, C, S, S]
   // [B] i64, -1 unlabelled; uploaded only for a system that reads them.
-  const Tensor labels = batch.labels.defined() && system_->uses_labels() ? batch.labels.to(device_) : Tensor();
+  const Tensor labels = batch.labels.defined() && system_->reads_batch_labels() ? batch.labels.to(device_) : Tensor();
   Latent latent = system_->sample_latent(real_batch.size(0), noise_gen_, device_);
   Tensor fake_graph;
   {

@@ -284,7 +284,7 @@ TEST_P(Systems, TwoStepsOnCudaMatchCpu) {
     if (s == 1) {
       EXPECT_EQ(cuda::device_to_host_copies() - copies, 1u) << row_name(row) << ": device reads in a step";
       const std::string sys = row.system;
-      const uint64_t per_batch = data->labels.defined() && dev.system().uses_labels() ? 2 : 1;
+      const uint64_t per_batch = data->labels.defined() && dev.system().reads_batch_labels() ? 2 : 1;
       const uint64_t drawn = sys == "sgan" ? 2 : 0;
       EXPECT_EQ(cuda::host_to_device_copies() - uploads, per_batch * static_cast<uint64_t>(cd.n_critic) + drawn)
           << row_name(row) << ": uploads in a step";

@@ -44,6 +44,7 @@ class Sgan : public GanSystem {
   }
 
   bool uses_labels() const override { return true; }
+  bool reads_batch_labels() const override { return false; }  // its labelled_batch() brings its own
   nn::ModulePtr make_generator(Generator& init) override {
     return std::make_shared<DcganGenerator>(nets::dcgan_net(setup()), init);
   }

@@ -135,6 +135,10 @@ class GanSystem {
   virtual bool conditional() const { return false; }
   // Reads labels but trains without them too (semi-supervised: -1 = unlabelled).
   virtual bool uses_labels() const { return conditional(); }
+  // Reads the real batch's labels (DLossInput::real_labels, judge's y on reals):
+  // the Trainer uploads them each critic step only then. SGAN's labels come
+  // from its own labelled batch instead.
+  virtual bool reads_batch_labels() const { return uses_labels(); }
   // Builds D for setup().pack and setup().minibatch_stddev (the Trainer packs
   // D's inputs, [N, C, H, W] -> [N / pack, pack * C, H, W]); systems whose D
   // has per-sample heads or inputs (classes, rotations, codes) cannot.
