@@ -11,6 +11,7 @@
 #include "gan/io/png.h"
 #include "gan/models/plot.h"
 #include "gan/models/report.h"
+#include "system_test_util.h"
 
 namespace gan::models {
 namespace {
@@ -74,6 +75,39 @@ TEST(Plot, BarPointsAreMarkedAndFitTheAxis) {
   EXPECT_EQ(count_black(marked) - count_black(plain), 2 * 25);  // NaN skipped
   EXPECT_GT(bar_top(marked), bar_top(plain));
   EXPECT_THROW(plot::bar_plot({1.0, 2.0}, {"a", "b"}, o, {{1.0}}), Error);
+}
+
+// Two runs compared: one panel per key drawn, a curve per run in its palette
+// colour; a key no run has is named with the keys they have; runs without an
+// evaluation need named keys; a folder without metrics.jsonl is named.
+TEST(Report, ComparisonDrawsACurvePerRunAndNamesMissingKeys) {
+  const std::string a = temp_dir("cmp_a"), b = temp_dir("cmp_b"), bare = temp_dir("cmp_bare");
+  for (const auto& [dir, base] : {std::pair<std::string, double>{a, 30.0}, {b, 60.0}}) {
+    std::ofstream f(dir + "/metrics.jsonl");
+    for (int s = 1; s <= 300; ++s) f << "{\"step\":" << s << ",\"r_t\":" << 0.5 + 0.001 * s << "}\n";
+    for (int s = 100; s <= 300; s += 100) f << "{\"step\":" << s << ",\"frechet_classifier_distance\":" << base - 0.05 * s << "}\n";
+  }
+  const std::string png = temp_dir("cmp_out") + "/cmp.png";
+  EXPECT_EQ(write_comparison({a, b}, {}, png), (std::vector<std::string>{"frechet_classifier_distance"}));
+  const io::Image img = io::read_png(png);
+  EXPECT_EQ(img.height, 340);  // one panel
+  const auto has = [&](plot::Color c) {
+    for (size_t i = 0; i < img.pixels.size(); i += 3)
+      if (img.pixels[i] == c[0] && img.pixels[i + 1] == c[1] && img.pixels[i + 2] == c[2]) return true;
+    return false;
+  };
+  EXPECT_TRUE(has(plot::palette(0)));
+  EXPECT_TRUE(has(plot::palette(1)));
+  EXPECT_EQ(write_comparison({a, b}, {"r_t", "frechet_classifier_distance"}, png).size(), 2u);
+  EXPECT_EQ(io::read_png(png).height, 2 * 340);
+  const std::string missing = testing::error_of([&] { write_comparison({a, b}, {"recall"}, png); });
+  EXPECT_NE(missing.find("no run has the key 'recall' (they have: frechet_classifier_distance, r_t)"), std::string::npos)
+      << missing;
+  { std::ofstream(bare + "/metrics.jsonl") << "{\"step\":1,\"loss_d\":1.0}\n"; }
+  const std::string none = testing::error_of([&] { write_comparison({bare}, {}, png); });
+  EXPECT_NE(none.find("name keys to compare with --metrics"), std::string::npos) << none;
+  const std::string nofile = testing::error_of([&] { write_comparison({a, bare + "/nope"}, {}, png); });
+  EXPECT_NE(nofile.find("cannot open '" + bare + "/nope/metrics.jsonl'"), std::string::npos) << nofile;
 }
 
 TEST(Report, WritesPanelsAndMarksAlarms) {

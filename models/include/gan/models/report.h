@@ -40,4 +40,15 @@ struct ReportResult {
 // did not have them (or to try other thresholds).
 ReportResult write_report(const std::string& run_dir, bool replay_diagnostics = false);
 
+// `gan report RUN_DIR RUN_DIR... --out FILE.png`: the runs side by side, one
+// panel per metric key, one curve per run (named by its folder), e.g. the arms
+// and seeds of a claim. Dense keys (more than 200 records, such as r_t or the
+// losses) are EMA-smoothed as write_report's are; sparse ones (evaluations) get
+// a marker per record. keys empty: frechet_classifier_distance, precision and
+// recall, those any run has. gan::Error naming the run without a
+// metrics.jsonl, or a key no run has (with the keys the runs do have).
+// Returns the keys drawn.
+std::vector<std::string> write_comparison(const std::vector<std::string>& run_dirs,
+                                          const std::vector<std::string>& keys, const std::string& png_path);
+
 }  // namespace gan::models
