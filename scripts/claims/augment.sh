@@ -10,6 +10,7 @@
 # none)? Runs resume (--resume auto), so a longer `steps` continues them.
 #   scripts/claims/augment.sh [out_root] [steps] [seeds...]   (default runs/claims/augment, 3000, seed 0)
 #   LIMIT=200 EVAL_EVERY=1000 ARMS="none ada" scripts/claims/augment.sh runs/aug200 8000 0
+# Also draws each seed's arms side by side: $out_root/compare-s<seed>.png (gan report RUN... --out).
 # Measured (2026-12-04, that command, seed 0, one run each; in-run evaluation
 # of 2,000 samples; r_t the mean of the 200 steps before it):
 #   step          1000  2000  3000  4000  5000  6000  7000  8000
@@ -57,6 +58,11 @@ for seed in "${seeds[@]}"; do
       --n 2000 --memorization --json "$root/$arm-s$seed/eval.json" > "$root/$arm-s$seed/eval.txt"
     echo "augment: trained $arm, seed $seed ($steps steps) -> $root/$arm-s$seed"
   done
+  # The arms of this seed in one picture: FCD, r_t (smoothed), recall, and p where an arm augments.
+  runs=(); for arm in "${arms[@]}"; do runs+=("$root/$arm-s$seed"); done
+  keys=frechet_classifier_distance,r_t,recall; [ "${arms[*]}" = none ] || keys+=,augment_p
+  "$gan" report "${runs[@]}" --out "$root/compare-s$seed.png" --metrics "$keys" > /dev/null ||
+    echo "augment: no comparison picture (gan report RUN... --out needs a newer gan than $gan)" >&2
 done
 # Per run: FCD and mean r_t (last 200 steps' logged lines) at each evaluation, then the final data-copying test.
 python3 - "$root" <<'PY'
