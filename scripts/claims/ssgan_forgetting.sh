@@ -8,6 +8,7 @@
 # no rotation task). Per run: the probe accuracy at each evaluation, its mean,
 # minimum, largest drop between two evaluations, and FCD.
 #   scripts/claims/ssgan_forgetting.sh [out_root] [steps] [eval_every] [seeds...]
+# Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
 #   (default runs/claims/ssgan, 3000, 250, seed 0)
 # Measured (2026-12-04, `GAN=... scripts/claims/ssgan_forgetting.sh RUN 6000 500 0`,
 # seed 0; probe fit on 1,000 labelled images, tested on the next 1,000):
@@ -38,6 +39,10 @@ for seed in "${seeds[@]}"; do
     touch "$out/done"
     echo "ssgan_forgetting: trained $arm, seed $seed ($steps steps) -> $out"
   done
+  # Both arms of this seed in one picture: the probe's accuracy and FCD at each evaluation.
+  "$gan" report "$root/rotation-s$seed" "$root/none-s$seed" --out "$root/compare-s$seed.png" \
+    --metrics probe_accuracy,frechet_classifier_distance > /dev/null ||
+    echo "ssgan_forgetting: no comparison picture (gan report RUN... --out needs a newer gan than $gan)" >&2
 done
 python3 - "$root" <<'PY' | tee "$root/summary.txt"
 import json, pathlib, sys
