@@ -8,8 +8,8 @@
 # no rotation task). Per run: the probe accuracy at each evaluation, its mean,
 # minimum, largest drop between two evaluations, and FCD.
 #   scripts/claims/ssgan_forgetting.sh [out_root] [steps] [eval_every] [seeds...]
-# Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
 #   (default runs/claims/ssgan, 3000, 250, seed 0)
+# Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
 # Measured (2026-12-04, `GAN=... scripts/claims/ssgan_forgetting.sh RUN 6000 500 0`,
 # seed 0; probe fit on 1,000 labelled images, tested on the next 1,000):
 #   step         500  1000  1500  2000  2500  3000  3500  4000  4500  5000  5500  6000
