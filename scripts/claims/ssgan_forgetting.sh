@@ -10,6 +10,7 @@
 #   scripts/claims/ssgan_forgetting.sh [out_root] [steps] [eval_every] [seeds...]
 #   (default runs/claims/ssgan, 3000, 250, seed 0)
 # Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
+# A run checkpoints at every evaluation and an interrupted one resumes (--resume auto).
 # Measured (2026-12-04, `GAN=... scripts/claims/ssgan_forgetting.sh RUN 6000 500 0`,
 # seed 0; probe fit on 1,000 labelled images, tested on the next 1,000):
 #   step         500  1000  1500  2000  2500  3000  3500  4000  4500  5000  5500  6000
@@ -34,8 +35,8 @@ for seed in "${seeds[@]}"; do
     extra=()
     [ "$arm" = none ] && extra=(--set ssgan.rotation_weight_d=0 --set ssgan.rotation_weight_g=0)
     OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config configs/ssgan-fmnist.toml --set steps="$steps" \
-      --set seed="$seed" --set eval_every="$every" --set checkpoint_every="$steps" --set sample_every="$steps" \
-      --set out_dir="$out" ${extra[@]+"${extra[@]}"} -q
+      --set seed="$seed" --set eval_every="$every" --set checkpoint_every="$every" --set sample_every="$steps" \
+      --set out_dir="$out" ${extra[@]+"${extra[@]}"} --resume auto -q
     touch "$out/done"
     echo "ssgan_forgetting: trained $arm, seed $seed ($steps steps) -> $out"
   done
