@@ -22,6 +22,7 @@
 # $out_root/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/progan_mbstd}"; n="${2:-2000}"; shift 2 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 phase="${PHASE:-300}"; size="${SIZE:-16}"; jobs="${JOBS:-2}"
@@ -43,13 +44,7 @@ run_one() {  # arm seed
   "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
 }
 
-for seed in "${seeds[@]}"; do
-  for arm in 4 0; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-    run_one "$arm" "$seed" &
-  done
-done
-wait
+run_arms "$jobs" "4 0" "${seeds[@]}"
 
 scripts/claims/arms_summary.py "$root" \
   "progan 4 -> $size on Fashion-MNIST ${size}x$size, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \

@@ -13,6 +13,7 @@
 #   GAN=path: another gan executable; JOBS=2: two runs at a time
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/r3gan_fmnist}"; steps="${2:-1500}"; n="${3:-2000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 jobs="${JOBS:-1}"
@@ -30,13 +31,7 @@ run_one() {  # arm seed
   "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
 }
 
-for seed in "${seeds[@]}"; do
-  for arm in r3gan nsr1; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-    run_one "$arm" "$seed" &
-  done
-done
-wait
+run_arms "$jobs" "r3gan nsr1" "${seeds[@]}"
 
 scripts/claims/arms_summary.py "$root" \
   "Fashion-MNIST 28x28, DCGAN nets, D without norm, gamma $gamma, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \

@@ -35,6 +35,7 @@
 # arms and noisier, striped blobs in the packed ones.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/remedies_fmnist}"; steps="${2:-1000}"; n="${3:-5000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2 3 4)
 jobs="${JOBS:-1}"
@@ -63,13 +64,7 @@ run_one() {  # arm seed
   "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
 }
 
-for seed in "${seeds[@]}"; do
-  for arm in "${arms[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-    run_one "$arm" "$seed" &
-  done
-done
-wait
+run_arms "$jobs" "${arms[*]}" "${seeds[@]}"
 
 scripts/claims/arms_summary.py "$root" \
   "dcgan-fmnist (non-saturating, 28x28), $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \

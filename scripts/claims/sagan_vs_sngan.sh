@@ -16,6 +16,7 @@
 # configs/sagan-fmnist32.toml were made that way).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/sagan_vs_sngan}"; steps="${2:-3000}"; n="${3:-5000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 jobs="${JOBS:-1}"
@@ -35,13 +36,7 @@ run_one() {  # arm seed
   "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
 }
 
-for seed in "${seeds[@]}"; do
-  for arm in sagan sngan_ttur; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
-    run_one "$arm" "$seed" &
-  done
-done
-wait
+run_arms "$jobs" "sagan sngan_ttur" "${seeds[@]}"
 
 {
   scripts/claims/arms_summary.py "$root" \
