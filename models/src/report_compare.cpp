@@ -64,14 +64,25 @@ std::vector<std::string> write_comparison(const std::vector<std::string>& run_di
   }
   GAN_CHECK(!drawn.empty(), "report: the runs have no evaluation (frechet_classifier_distance, precision, recall); ",
             "name keys to compare with --metrics");
+  // Legend names: each run's folder name, or parent/name when two runs share a name.
+  std::vector<std::string> names;
+  for (const std::string& d : run_dirs) {
+    const std::filesystem::path p = std::filesystem::path(d).lexically_normal();
+    names.push_back((p.has_filename() ? p : p.parent_path()).filename().string());
+  }
+  if (std::set<std::string>(names.begin(), names.end()).size() < names.size())
+    for (size_t r = 0; r < names.size(); ++r) {
+      const std::filesystem::path p = std::filesystem::path(run_dirs[r]).lexically_normal();
+      const std::filesystem::path run = p.has_filename() ? p : p.parent_path();
+      names[r] = (run.parent_path().filename() / run.filename()).string();
+    }
   std::vector<io::Image> panels;
   for (const std::string& k : drawn) {
     std::vector<plot::Series> series;
     size_t points = 0;
     for (size_t r = 0; r < runs.size(); ++r) {
       plot::Series s;
-      s.name = std::filesystem::path(run_dirs[r]).filename().string();
-      if (s.name.empty()) s.name = std::filesystem::path(run_dirs[r]).parent_path().filename().string();
+      s.name = names[r];
       s.color = plot::palette(r);
       if (auto it = runs[r].find(k); it != runs[r].end()) s.x = it->second.first, s.y = it->second.second;
       points = std::max(points, s.x.size());

@@ -41,7 +41,8 @@ struct ReportResult {
 ReportResult write_report(const std::string& run_dir, bool replay_diagnostics = false);
 
 // `gan report RUN_DIR RUN_DIR... --out FILE.png`: the runs side by side, one
-// panel per metric key, one curve per run (named by its folder), e.g. the arms
+// panel per metric key, one curve per run (named by its folder, or
+// parent/folder when two runs share a folder name), e.g. the arms
 // and seeds of a claim. Dense keys (more than 200 records, such as r_t or the
 // losses) are EMA-smoothed as write_report's are; sparse ones (evaluations) get
 // a marker per record. keys empty: frechet_classifier_distance, precision and
