@@ -8,8 +8,8 @@
 #   JOBS=2: two runs at a time (one thread each; default 1)
 # Cost on the 2-vCPU Zen 3 VM at 1 thread, per seed at 1,000 steps, beside two
 # other runs (2026-12-04, training time per run): progan 30 min, r3gan 19,
-# biggan 11, dcgan and hinge 6-7, cgan 5.5, sagan 5, projection 4.5, the rest
-# 1.5-3 (wgan-gp, wgan, stylegan, ssgan, spheregan: not yet measured at 1,000);
+# stylegan 24, biggan 11, dcgan and hinge 6-7, cgan 5.5, sagan, ssgan and spheregan
+# 5, projection 4.5, the rest 1.5-3 (wgan, wgan-gp: not yet measured at 1,000);
 # about 2.7 h a seed: three seeds take ~4 h on both cores (JOBS=2), more than one session.
 # Finished runs (a `done` file) are kept and an interrupted run resumes from
 # its last checkpoint (every 250 steps), so a study can span sessions.
