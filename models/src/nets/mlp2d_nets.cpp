@@ -57,6 +57,14 @@ std::shared_ptr<nn::Sequential> mlp_d(int64_t in, int64_t hidden, int64_t out, i
   return s;
 }
 
+// A system's `d_norm` key on the 2-D nets: "layer" -> true, "none" -> false;
+// else gan::Error naming [system].d_norm (batch and spectral are the DCGAN D's only).
+bool mlp2d_d_layer_norm(const std::string& system, const std::string& d_norm) {
+  GAN_CHECK(d_norm == "layer" || d_norm == "none", "config key 'd_norm' in table [", system,
+            "]: the 2-D nets' D takes \"layer\" or \"none\", got \"", d_norm, "\"");
+  return d_norm == "layer";
+}
+
 // G's points [N, 2] on the CPU for fixed latents z, without a graph.
 Tensor points(nn::Module& G, const Tensor& z) {
   NoGradGuard ng;
@@ -73,12 +81,6 @@ std::vector<OptionSpec> mlp2d_options() {
           {"eval_seed", OptionType::integer, "3", "stream of the evaluation latents and reference points"},
           {"mixture", OptionType::string, "ring8",
            "the 2-D mixture whose modes are counted: ring8 or grid25 (must match dataset = \"mixture:<it>\")"}};
-}
-
-bool mlp2d_d_layer_norm(const std::string& system, const std::string& d_norm) {
-  GAN_CHECK(d_norm == "layer" || d_norm == "none", "config key 'd_norm' in table [", system,
-            "]: the 2-D nets' D takes \"layer\" or \"none\", got \"", d_norm, "\"");
-  return d_norm == "layer";
 }
 
 std::vector<OptionSpec> image_or_point_options(const std::vector<OptionSpec>& extra) {

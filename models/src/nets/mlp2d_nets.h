@@ -24,10 +24,6 @@ namespace gan::models::nets {
 // z_dim (8), hidden (128), eval_samples (2,500), eval_seed (3), mixture ("ring8").
 std::vector<OptionSpec> mlp2d_options();
 
-// A system's `d_norm` key on the 2-D nets: "layer" -> true, "none" -> false;
-// else gan::Error naming [system].d_norm (batch and spectral are the DCGAN D's only).
-bool mlp2d_d_layer_norm(const std::string& system, const std::string& d_norm);
-
 class PlainMlp2d : public GanSystem {
  public:
   // `system` names the table in errors; d_outputs is the width of D's last layer
