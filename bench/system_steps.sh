@@ -8,8 +8,9 @@
 # attention from their shapes: gan/profiler.h) and the rate at the median.
 #   bench/system_steps.sh [--build cpu|sim|cuda | --gan PATH] [--steps N] [--warmup W] [--set key=value ...] [config.toml ...]
 # --gan: another gan executable (a GPU bundle's bin/gan, with --set device=cuda).
-# --set edits every config timed (e.g. ProGAN at one stage: --set progan.fade_steps=0
-# --set progan.stable_steps=0 times its last resolution from step 0).
+# --set edits every config timed. ProGAN is timed at its last resolution (fade_steps and
+# stable_steps 0: it starts there), the per-step cost of its full-size phase, not its
+# 4x4 start; --set progan.fade_steps=N (or stable_steps) times the config's schedule.
 # Needs build/<flavour>/cli/gan (scripts/build.sh cpu). Time it on a quiet
 # machine: OMP_NUM_THREADS sets the threads as for every run.
 set -euo pipefail
@@ -35,18 +36,23 @@ echo "threads ${OMP_NUM_THREADS:-default}, batch 64, $steps steps (first $warmup
 [ ${#sets[@]} -eq 0 ] || echo "edits: ${sets[*]}"
 printf '%-28s %-12s %8s %12s %10s %12s %8s\n' config system n_critic "median ms" "min ms" "GFLOP/step" "GFLOP/s"
 for c in "${configs[@]}"; do
-  out="$tmp/$(basename "$c" .toml)"
+  out="$tmp/$(basename "$c" .toml)" own=()
+  if grep -q '^name *= *"progan"' "$c" && ! [[ " ${sets[*]-} " == *" progan."* ]]; then
+    own=(--set progan.fade_steps=0 --set progan.stable_steps=0)
+  fi
   "$gan" train --config "$c" --set steps="$steps" --set batch=64 --set eval_every=0 --set sample_every=0 \
-    --set checkpoint_every=0 --set log_every=1 --set out_dir="$out" ${sets[@]+"${sets[@]}"} \
+    --set checkpoint_every=0 --set log_every=1 --set out_dir="$out" ${own[@]+"${own[@]}"} ${sets[@]+"${sets[@]}"} \
     --profile "$out.profile.json" > "$out.log" 2>&1 ||
     { echo "system_steps.sh: $c failed:" >&2; tail -5 "$out.log" >&2; exit 1; }
-  python3 - "$c" "$out/metrics.jsonl" "$out/config.json" "$warmup" "$out.profile.json" <<'PY'
+  python3 - "$c" "$out/metrics.jsonl" "$out/config.json" "$warmup" "$out.profile.json" "${#own[@]}" <<'PY'
 import json, statistics, sys, os
 cfg, metrics, conf, warmup, prof = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+last_stage = sys.argv[6] != "0"  # ProGAN started at its last resolution
 t = [r["step_seconds"] for r in map(json.loads, open(metrics)) if "step_seconds" in r]
 c = json.load(open(conf))
 gf, med = json.load(open(prof))["gflop_per_step"], statistics.median(t[warmup:])
-print(f"{os.path.basename(cfg):<28} {c['system']:<12} {c['n_critic']:>8} {1000*med:>12.1f} {1000*min(t[warmup:]):>10.1f}"
+system = c['system'] + (f"@{c['image_size']}" if last_stage else "")
+print(f"{os.path.basename(cfg):<28} {system:<12} {c['n_critic']:>8} {1000*med:>12.1f} {1000*min(t[warmup:]):>10.1f}"
       f" {gf:>12.2f} {gf/med:>8.1f}")
 PY
 done

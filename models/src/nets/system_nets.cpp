@@ -51,10 +51,7 @@ PlainDcgan::PlainDcgan(SystemSetup s)
   d_net_.channels *= setup().pack;  // PacGAN: pack samples stacked on channels
   d_net_.d_minibatch_stddev = setup().minibatch_stddev;
   if (options().has("d_norm")) {  // a system with the key (dcgan, r3gan, spheregan)
-    const std::string& n = options().string("d_norm");
-    GAN_CHECK(n == "batch" || n == "layer" || n == "none" || n == "spectral", "config key 'd_norm' in table [",
-              options().table(), "]: expected batch, layer, none or spectral, got \"", n, "\"");
-    d_net_.d_norm = parse_dcgan_norm(n);
+    d_net_.d_norm = parse_dcgan_norm(options().string("d_norm"), "config key 'd_norm' in table [" + options().table() + "]");
   }
 }
 PlainDcgan::PlainDcgan(SystemSetup s, const std::string&, int64_t d_outputs) : PlainDcgan(std::move(s)) {

@@ -41,7 +41,9 @@ namespace gan::models {
 // nn::SpectralNorm (Miyato et al. 2018: one power iteration per training
 // forward, persistent u and v), its weight drawn from N(0, 0.02) before wrapping.
 enum class DcganNorm { batch, layer, none, spectral };
-DcganNorm parse_dcgan_norm(const std::string& name);  // "batch", "layer", "none", "spectral"; else gan::Error listing them
+// "batch", "layer", "none", "spectral"; else gan::Error listing them, led by
+// `where` when given (e.g. "config key 'd_norm' in table [dcgan]").
+DcganNorm parse_dcgan_norm(const std::string& name, const std::string& where = "");
 const char* dcgan_norm_name(DcganNorm n);
 
 struct DcganOptions {
