@@ -1,5 +1,8 @@
+# shellcheck shell=bash disable=SC2154  # $gan and $n are the sourcing script's
 # Shared by the claim scripts that train arms over seeds (progan_mbstd.sh,
-# r3gan_fmnist.sh, remedies_fmnist.sh, sagan_vs_sngan.sh); source it.
+# r3gan_fmnist.sh, remedies_fmnist.sh, sagan_vs_sngan.sh; draw_arms also
+# augment.sh and ssgan_forgetting.sh); source it. The functions read the
+# caller's $gan (the executable) and, for train_and_eval, $n (samples).
 # run_arms JOBS "ARM ..." SEED ...: the calling script's `run_one ARM SEED` for
 # every seed and arm (seed by seed), JOBS at a time. Every run finishes; then,
 # if any failed, it names them and returns 1 (each run's own log says why).
@@ -21,4 +24,30 @@ run_arms() {
     [ "$s" = 0 ] || failed+=("${names[$i]} (exit $s)")
   done
   [ ${#failed[@]} -eq 0 ] || { echo "run_arms: failed: ${failed[*]}" >&2; return 1; }
+}
+
+# train_and_eval OUT TRAIN_ARG...: `$gan train TRAIN_ARG...` into OUT with
+# --resume auto (a finished run is kept, a larger `steps` continues it; its
+# output goes to OUT.log), then `$gan eval` of the checkpoint's EMA G on $n
+# samples into OUT/eval.json and OUT/eval.txt. A failure returns non-zero.
+train_and_eval() {
+  local out=$1
+  shift
+  "$gan" train "$@" --set out_dir="$out" --resume auto -q > "$out.log" 2>&1
+  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+}
+
+# draw_arms ROOT SEED "ARM ..." [KEYS]: one seed's arms (ROOT/ARM-sSEED) side by
+# side in ROOT/compare-sSEED.png with `gan report RUN... --out`, the metrics KEYS
+# (comma-separated; default gan report's: FCD, precision, recall at the in-run
+# evaluations). A picture that cannot be drawn is named, not fatal.
+draw_arms() {
+  local root=$1 seed=$2 arm
+  local -a arms runs=() metric_opt=()
+  read -r -a arms <<<"$3"
+  [ -z "${4:-}" ] || metric_opt=(--metrics "$4")
+  for arm in "${arms[@]}"; do runs+=("$root/$arm-s$seed"); done
+  local err
+  err=$("$gan" report "${runs[@]}" --out "$root/compare-s$seed.png" ${metric_opt[@]+"${metric_opt[@]}"} 2>&1 >/dev/null) ||
+    echo "draw_arms: no picture $root/compare-s$seed.png: ${err:-gan report failed}" >&2
 }

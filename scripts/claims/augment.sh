@@ -51,6 +51,7 @@
 # seeds 1-2 are owed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/augment}"; steps="${2:-3000}"; shift 2 || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
@@ -71,10 +72,8 @@ for seed in "${seeds[@]}"; do
     echo "augment: trained $arm, seed $seed ($steps steps) -> $root/$arm-s$seed"
   done
   # The arms of this seed in one picture: FCD, r_t (smoothed), recall, and p where an arm augments.
-  runs=(); for arm in "${arms[@]}"; do runs+=("$root/$arm-s$seed"); done
   keys=frechet_classifier_distance,r_t,recall; [ "${arms[*]}" = none ] || keys+=,augment_p
-  "$gan" report "${runs[@]}" --out "$root/compare-s$seed.png" --metrics "$keys" > /dev/null ||
-    echo "augment: no comparison picture (gan report RUN... --out needs a newer gan than $gan)" >&2
+  draw_arms "$root" "$seed" "${arms[*]}" "$keys"
 done
 # Per run: FCD and mean r_t (last 200 steps' logged lines) at each evaluation, then the final data-copying test.
 python3 - "$root" <<'PY'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the 2-D mixture claim scripts (r3gan_2d.sh, remedies_2d.sh); source it.
 # mixture_row OUT MIX ARM SEED TSV: the run's final evaluation (modes_covered,
 # high_quality on 2,500 latents) as one tab-separated row, appended to TSV and shown.

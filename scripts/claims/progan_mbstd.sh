@@ -37,15 +37,13 @@ mkdir -p "$root"
 
 run_one() {  # arm seed
   local out="$root/mbstd$1-s$2"
-  "$gan" train --config configs/progan-fmnist32.toml --set image_size="$size" --set minibatch_stddev="$1" \
+  train_and_eval "$out" --config configs/progan-fmnist32.toml --set image_size="$size" --set minibatch_stddev="$1" \
     --set fade_steps="$phase" --set stable_steps="$phase" --set steps="$steps" --set seed="$2" \
-    --set eval_every=0 --set sample_every="$steps" --set checkpoint_every="$phase" --set log_every=10 \
-    --set out_dir="$out" --resume auto -q > "$out.log" 2>&1
-  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+    --set eval_every=0 --set sample_every="$steps" --set checkpoint_every="$phase" --set log_every=10
 }
 
 run_arms "$jobs" "4 0" "${seeds[@]}"
 
 scripts/claims/arms_summary.py "$root" \
   "progan 4 -> $size on Fashion-MNIST ${size}x$size, $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \
-  mbstd4="mbstd 4",mbstd0="mbstd 0" "${seeds[@]}" | tee "$root/summary.txt"
+  "mbstd4=mbstd 4,mbstd0=mbstd 0" "${seeds[@]}" | tee "$root/summary.txt"

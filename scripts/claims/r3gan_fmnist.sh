@@ -36,10 +36,8 @@ mkdir -p "$root"
 run_one() {  # arm seed
   local out="$root/$1-s$2" cfg=configs/r3gan-fmnist.toml extra=()
   [ "$1" = nsr1 ] && cfg=configs/dcgan-fmnist.toml extra=(--set dcgan.d_norm=none --set r1_weight="$gamma")
-  "$gan" train --config "$cfg" --set steps="$steps" --set seed="$2" --set eval_every="$steps" \
-    --set sample_every="$steps" --set checkpoint_every=500 --set log_every=10 --set out_dir="$out" \
-    ${extra[@]+"${extra[@]}"} --resume auto -q > "$out.log" 2>&1
-  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+  train_and_eval "$out" --config "$cfg" --set steps="$steps" --set seed="$2" --set eval_every="$steps" \
+    --set sample_every="$steps" --set checkpoint_every=500 --set log_every=10 ${extra[@]+"${extra[@]}"}
 }
 
 run_arms "$jobs" "r3gan nsr1" "${seeds[@]}"

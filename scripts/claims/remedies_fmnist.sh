@@ -16,7 +16,8 @@
 # Cost at one thread: ~ 0.2 s a step (pack 4: D's first conv sees 4 channels,
 # the rest is unchanged), so ~ 4 min a run at 1,000 steps (pack4b256: four
 # times the images a step, ~ 16 min); JOBS runs side by
-# side (default 1). Runs resume (--resume auto); summary in $out_root/summary.txt.
+# side (default 1). Runs resume (--resume auto); summary in $out_root/summary.txt,
+# each seed's arms drawn side by side (FCD, recall, coverage) in $out_root/compare-s<seed>.png.
 # Measured (2026-12-04, `scripts/claims/remedies_fmnist.sh runs/remedies 1000
 # 5000 0 1 2 3 4`, mean +- sd over the 5 seeds):
 #   arm                 recall         coverage       entropy (bits)  FCD           precision
@@ -58,13 +59,12 @@ run_one() {  # arm seed
     pack4b256) extra=(--set pack=4 --set batch=256) ;;
     mbstd4) extra=(--set minibatch_stddev=4) ;;
   esac
-  "$gan" train --config configs/dcgan-fmnist.toml --set steps="$steps" --set seed="$2" --set eval_every=250 \
-    --set sample_every="$steps" --set checkpoint_every="$steps" --set log_every=10 --set out_dir="$out" \
-    ${extra[@]+"${extra[@]}"} --resume auto -q > "$out.log" 2>&1
-  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+  train_and_eval "$out" --config configs/dcgan-fmnist.toml --set steps="$steps" --set seed="$2" --set eval_every=250 \
+    --set sample_every="$steps" --set checkpoint_every="$steps" --set log_every=10 ${extra[@]+"${extra[@]}"}
 }
 
 run_arms "$jobs" "${arms[*]}" "${seeds[@]}"
+for seed in "${seeds[@]}"; do draw_arms "$root" "$seed" "${arms[*]}" frechet_classifier_distance,recall,coverage; done
 
 scripts/claims/arms_summary.py "$root" \
   "dcgan-fmnist (non-saturating, 28x28), $steps steps, seeds ${seeds[*]}; gan eval --n $n, EMA G" \

@@ -7,7 +7,8 @@
 # batch, EMA and steps; it differs in having no attention and no SN on G), per
 # seed; evaluates each EMA G with `gan eval --n N`; prints per arm the mean and
 # sd over seeds (scripts/claims/arms_summary.py) and SAGAN's attention gamma
-# and entropy at every in-run evaluation (they start at 0 and 1).
+# and entropy at every in-run evaluation (they start at 0 and 1), and draws each
+# seed's two arms' in-run FCD, precision and recall in $out_root/compare-s<seed>.png.
 #   scripts/claims/sagan_vs_sngan.sh [out_root] [steps] [n] [seeds...]
 #   (default runs/claims/sagan_vs_sngan, 3000, 5000, seed 0)
 # Cost at one thread, quiet: sagan ~ 0.47 s a step, sngan ~ 0.11 s, so ~ 30 min
@@ -30,13 +31,12 @@ run_one() {  # arm seed
     config=configs/sngan-fmnist32.toml
     extra=(--set lr_g=1e-4 --set lr_d=4e-4 --set beta1=0 --set beta2=0.9)
   fi
-  "$gan" train --config "$config" --set steps="$steps" --set seed="$2" --set eval_every=500 --set log_every=10 \
-    --set sample_every="$steps" --set checkpoint_every=500 --set out_dir="$out" ${extra[@]+"${extra[@]}"} \
-    --resume auto -q > "$out.log" 2>&1
-  "$gan" eval --checkpoint "$out/checkpoint.safetensors" --n "$n" --json "$out/eval.json" > "$out/eval.txt"
+  train_and_eval "$out" --config "$config" --set steps="$steps" --set seed="$2" --set eval_every=500 --set log_every=10 \
+    --set sample_every="$steps" --set checkpoint_every=500 ${extra[@]+"${extra[@]}"}
 }
 
 run_arms "$jobs" "sagan sngan_ttur" "${seeds[@]}"
+for seed in "${seeds[@]}"; do draw_arms "$root" "$seed" "sagan sngan_ttur"; done
 
 {
   scripts/claims/arms_summary.py "$root" \

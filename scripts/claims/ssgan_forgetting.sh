@@ -31,6 +31,7 @@
 # features do not separate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/ssgan}"; steps="${2:-3000}"; every="${3:-250}"; shift 3 || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
@@ -47,9 +48,7 @@ for seed in "${seeds[@]}"; do
     echo "ssgan_forgetting: trained $arm, seed $seed ($steps steps) -> $out"
   done
   # Both arms of this seed in one picture: the probe's accuracy and FCD at each evaluation.
-  "$gan" report "$root/rotation-s$seed" "$root/none-s$seed" --out "$root/compare-s$seed.png" \
-    --metrics probe_accuracy,frechet_classifier_distance > /dev/null ||
-    echo "ssgan_forgetting: no comparison picture (gan report RUN... --out needs a newer gan than $gan)" >&2
+  draw_arms "$root" "$seed" "rotation none" probe_accuracy,frechet_classifier_distance
 done
 python3 - "$root" <<'PY' | tee "$root/summary.txt"
 import json, pathlib, sys
