@@ -316,7 +316,9 @@ StepStats Trainer::step() {
     g.eval();
     s.evaluation = system_->evaluate(g, *D_);
     if (cfg_.probe_samples > 0) {
-      const eval::ProbeResult p = eval::discriminator_probe(*system_, *D_, *state_->data, cfg_.probe_samples, cfg_.system);
+      const int64_t fit = cfg_.probe_fit_samples > 0 ? cfg_.probe_fit_samples : cfg_.probe_samples;
+      const eval::ProbeResult p =
+          eval::discriminator_probe(*system_, *D_, *state_->data, fit, cfg_.probe_samples, cfg_.system);
       s.evaluation.emplace_back("probe_accuracy", p.test_accuracy);
       s.evaluation.emplace_back("probe_train_accuracy", p.train_accuracy);
     }

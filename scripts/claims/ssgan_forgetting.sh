@@ -9,6 +9,8 @@
 # minimum, largest drop between two evaluations, and FCD.
 #   scripts/claims/ssgan_forgetting.sh [out_root] [steps] [eval_every] [seeds...]
 #   (default runs/claims/ssgan, 3000, 250, seed 0)
+#   PROBE_FIT=m: fit the probe on m labelled images instead (run key probe_fit_samples),
+#   PROBE_TEST=n: test it on n (probe_samples; default the config's 1,000).
 # Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
 # A run checkpoints at every evaluation and an interrupted one resumes (--resume auto).
 # Measured (2026-12-04, `GAN=... scripts/claims/ssgan_forgetting.sh RUN 6000 500 0`,
@@ -41,6 +43,8 @@ for seed in "${seeds[@]}"; do
     if [ -f "$out/done" ]; then echo "ssgan_forgetting: $out done, kept"; continue; fi
     extra=()
     [ "$arm" = none ] && extra=(--set ssgan.rotation_weight_d=0 --set ssgan.rotation_weight_g=0)
+    [ -z "${PROBE_FIT:-}" ] || extra+=(--set probe_fit_samples="$PROBE_FIT")
+    [ -z "${PROBE_TEST:-}" ] || extra+=(--set probe_samples="$PROBE_TEST")
     OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config configs/ssgan-fmnist.toml --set steps="$steps" \
       --set seed="$seed" --set eval_every="$every" --set checkpoint_every="$every" --set sample_every="$steps" \
       --set out_dir="$out" ${extra[@]+"${extra[@]}"} --resume auto -q

@@ -544,21 +544,34 @@ TEST(LinearProbe, TrainerLogsItForAnySystemWithFeaturesAndNamesTheKey) {
     EXPECT_GE(acc, 0.0) << name;
     EXPECT_LE(acc, 1.0) << name;
     EXPECT_TRUE(t.discriminator().is_training()) << name;  // the probe restores D's mode
+    // probe_fit_samples reaches the probe: 35 to fit and 10 to test is more than the 40 images.
+    c.probe_fit_samples = 35;
+    Trainer over(c, data);
+    const std::string e = error_of([&] { over.step(); });
+    EXPECT_NE(e.find("needs 45 labelled images (35 to fit, 10 to test)"), std::string::npos) << e;
     fs::remove_all(c.out_dir);
   }
   auto acgan = build("acgan", LossKind::non_saturating);
   Generator init(1);
   auto D = acgan->make_discriminator(init);
-  const std::string none = error_of([&] { eval::discriminator_probe(*acgan, *D, *data, 5, "acgan"); });
+  const std::string none = error_of([&] { eval::discriminator_probe(*acgan, *D, *data, 5, 5, "acgan"); });
   EXPECT_NE(none.find("config key 'probe_samples': system 'acgan' returns no features"), std::string::npos) << none;
   auto ss = build("ssgan", LossKind::non_saturating);
   auto D2 = ss->make_discriminator(init);
-  const std::string few = error_of([&] { eval::discriminator_probe(*ss, *D2, *data, 21, "ssgan"); });
-  EXPECT_NE(few.find("config key 'probe_samples' = 21: the probe needs 42 labelled images"), std::string::npos) << few;
+  const std::string few = error_of([&] { eval::discriminator_probe(*ss, *D2, *data, 21, 21, "ssgan"); });
+  EXPECT_NE(few.find("config keys 'probe_fit_samples' = 21, 'probe_samples' = 21: the probe needs 42 labelled images"),
+            std::string::npos)
+      << few;
+  const std::string uneven = error_of([&] { eval::discriminator_probe(*ss, *D2, *data, 5, 37, "ssgan"); });
+  EXPECT_NE(uneven.find("needs 42 labelled images (5 to fit, 37 to test)"), std::string::npos) << uneven;
   TrainerConfig bad;
   bad.probe_samples = -1;
   const std::string neg = error_of([&] { validate_config(bad); });
   EXPECT_NE(neg.find("config key 'probe_samples': must be >= 0"), std::string::npos) << neg;
+  TrainerConfig bad_fit;
+  bad_fit.probe_fit_samples = -3;
+  const std::string neg_fit = error_of([&] { validate_config(bad_fit); });
+  EXPECT_NE(neg_fit.find("config key 'probe_fit_samples': must be >= 0"), std::string::npos) << neg_fit;
 }
 
 TEST(Infogan, MatchedAgreementIsTheBestOneToOneMatching) {

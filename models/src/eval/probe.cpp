@@ -84,21 +84,25 @@ Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& im
   return parts.size() == 1 ? parts[0] : ops::cat(parts, 0);
 }
 
-ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t n,
+ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t fit, int64_t test,
                                 const std::string& name, const ProbeOptions& o) {
+  GAN_CHECK(fit >= 1 && test >= 1, "config keys 'probe_fit_samples' = ", fit, ", 'probe_samples' = ", test,
+            ": the probe needs at least one image to fit and one to test");
+  const int64_t total = fit + test;
   std::vector<int64_t> rows;
   if (data.labels.defined()) {
     const Tensor l = data.labels.to(Device::cpu());
     const int64_t* p = l.data<int64_t>();
-    for (int64_t i = 0; i < l.numel() && static_cast<int64_t>(rows.size()) < 2 * n; ++i)
+    for (int64_t i = 0; i < l.numel() && static_cast<int64_t>(rows.size()) < total; ++i)
       if (p[i] >= 0) rows.push_back(i);
   }
-  GAN_CHECK(static_cast<int64_t>(rows.size()) == 2 * n, "config key 'probe_samples' = ", n, ": the probe needs ",
-            2 * n, " labelled images (", n, " to fit, ", n, " to test), dataset ", data.source, " has ", rows.size());
-  const Tensor idx = Tensor::from_data({2 * n}, rows);
+  GAN_CHECK(static_cast<int64_t>(rows.size()) == total, "config keys 'probe_fit_samples' = ", fit,
+            ", 'probe_samples' = ", test, ": the probe needs ", total, " labelled images (", fit, " to fit, ", test,
+            " to test), dataset ", data.source, " has ", rows.size());
+  const Tensor idx = Tensor::from_data({total}, rows);
   const Tensor x = ops::index_select0(data.images, idx), y = ops::index_select0(data.labels, idx);
   const Tensor feats = discriminator_features(system, D, x, name);
-  return linear_probe(feats.narrow0(0, n), y.narrow0(0, n), feats.narrow0(n, n), y.narrow0(n, n),
+  return linear_probe(feats.narrow0(0, fit), y.narrow0(0, fit), feats.narrow0(fit, test), y.narrow0(fit, test),
                       std::max<int64_t>(data.num_classes, 2), o);
 }
 

@@ -109,7 +109,9 @@ struct TrainerConfig {
   int64_t eval_every = 500;   // every N steps: the metric suite (run_monitor.h) and GanSystem::evaluate
   int64_t eval_samples = 2000;  // samples (and t10k images) per metric evaluation; 0: metrics off
   int64_t probe_samples = 0;   // > 0: every eval_every steps, a linear probe of D's features (eval/probe.h):
-                               // fit on the data's first n labelled images, tested on the next n (probe_accuracy)
+                               // fit on the data's first m labelled images, tested on the next n (probe_accuracy)
+  int64_t probe_fit_samples = 0;  // m; 0: m = n. Few (e.g. 100) make the probe harder: with 1,000 even an
+                                  // untrained D's features separate Fashion-MNIST's classes (0.82)
   std::string out_dir = "runs/gan";
 };
 

@@ -8,9 +8,10 @@
 //
 // discriminator_probe runs it on D's penultimate features (GanSystem::judge's
 // `features`, D in eval mode) of two fixed subsets of a labelled dataset: the
-// first n labelled images fit the probe, the next n test it. The Trainer runs
-// it every eval_every steps when run key probe_samples = n > 0, for any system
-// whose judge returns features (probe_accuracy in metrics.jsonl).
+// first m labelled images fit the probe, the next n test it. The Trainer runs
+// it every eval_every steps when run key probe_samples = n > 0 (m: run key
+// probe_fit_samples, default n), for any system whose judge returns features
+// (probe_accuracy in metrics.jsonl).
 #pragma once
 
 #include <cstdint>
@@ -44,9 +45,10 @@ ProbeResult linear_probe(const Tensor& train_x, const Tensor& train_y, const Ten
 // gan::Error naming the system when its judge returns no features.
 Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& images, const std::string& system_name);
 
-// The probe of D on data's first n labelled images (fit) and the next n (test).
-// gan::Error naming the key probe_samples when data has fewer than 2n labelled images.
-ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t n,
+// The probe of D on data's first `fit` labelled images and the next `test`.
+// gan::Error naming the keys probe_fit_samples and probe_samples when data has
+// fewer than fit + test labelled images.
+ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t fit, int64_t test,
                                 const std::string& system_name, const ProbeOptions& o = {});
 
 // Clustering accuracy of a contingency table counts[a][b] (rows: clusters —
