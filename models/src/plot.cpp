@@ -157,6 +157,19 @@ std::string tick_label(double v) {
   return buf;
 }
 
+// Ticks of a log axis spanning log10 range [y0, y1], as log10 values: powers
+// of ten over three decades or more, else 1, 2, 5 x 10^k.
+std::vector<double> log_ticks(double y0, double y1) {
+  std::vector<double> yt;
+  if (y1 - y0 >= 3) {
+    for (double e = std::ceil(y0); e <= y1; e += std::max(1.0, std::floor((y1 - y0) / 6))) yt.push_back(e);
+  } else {
+    for (double e = std::floor(y0); e <= std::ceil(y1); e += 1)
+      for (double m : {1.0, 2.0, 5.0}) yt.push_back(e + std::log10(m));
+  }
+  return yt;
+}
+
 io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o) {
   GAN_CHECK(o.width >= 200 && o.height >= 120, "line_plot: the image must be at least 200x120, got ", o.width, "x",
             o.height);
@@ -184,17 +197,7 @@ io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o) {
     const double pad = 0.05 * (y1 - y0);
     y0 -= pad, y1 += pad;
   }
-  std::vector<double> yt;
-  if (o.log_y) {
-    if (y1 - y0 >= 2) {
-      for (double e = std::ceil(y0); e <= y1; e += std::max(1.0, std::floor((y1 - y0) / 6))) yt.push_back(e);
-    } else {
-      for (double e = std::floor(y0); e <= std::ceil(y1); e += 1)
-        for (double m : {1.0, 2.0, 5.0}) yt.push_back(e + std::log10(m));
-    }
-  } else {
-    yt = nice_ticks(y0, y1, 6);
-  }
+  const std::vector<double> yt = o.log_y ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6);
   int label_w = 0;
   for (double t : yt) label_w = std::max(label_w, text_width(tick_label(o.log_y ? std::pow(10.0, t) : t)));
   io::Image img = blank(o.width, o.height);
@@ -255,26 +258,38 @@ io::Image bar_plot(const std::vector<double>& values, const std::vector<std::str
             labels.size(), " labels");
   GAN_CHECK(points.empty() || points.size() == values.size(), "bar_plot: ", points.size(), " point lists for ",
             values.size(), " bars");
-  double hi = 0;
-  for (double v : values) hi = std::max(hi, std::isfinite(v) ? v : 0);
+  // Linear: bars up from 0 (negative values are not drawn). Log (o.log_y): bars
+  // from 1 up or down, so a ratio below 1 hangs under the baseline.
+  const auto usable = [&](double v) { return std::isfinite(v) && (o.log_y ? v > 0 : v >= 0); };
+  const auto axis = [&](double v) { return o.log_y ? std::log10(v) : v; };
+  double lo = 0, hi = 0;  // in axis units; both include the baseline
+  for (double v : values)
+    if (usable(v)) lo = std::min(lo, axis(v)), hi = std::max(hi, axis(v));
   for (const std::vector<double>& p : points)
-    for (double v : p) hi = std::max(hi, std::isfinite(v) ? v : 0);
-  if (hi <= 0) hi = 1;
-  const std::vector<double> yt = nice_ticks(0, hi * 1.08, 5);
+    for (double v : p)
+      if (usable(v)) lo = std::min(lo, axis(v)), hi = std::max(hi, axis(v));
+  if (hi - lo <= 0) hi = lo + 1;
+  const double pad = 0.08 * (hi - lo);
+  const double y0 = lo < 0 ? lo - pad : 0, y1 = hi + pad;
+  const std::vector<double> yt = o.log_y ? log_ticks(y0, y1) : nice_ticks(0, y1, 5);
   int label_w = 0;
-  for (double t : yt) label_w = std::max(label_w, text_width(tick_label(t)));
+  for (double t : yt) label_w = std::max(label_w, text_width(tick_label(o.log_y ? std::pow(10.0, t) : t)));
   io::Image img = blank(o.width, o.height);
-  const Frame f{label_w + 12, 28, o.width - 14, o.height - 32, 0, static_cast<double>(values.size()), 0, hi * 1.08, false};
+  const Frame f{label_w + 12, 28, o.width - 14, o.height - 32, 0, static_cast<double>(values.size()), y0, y1, o.log_y};
   draw_axes(img, f, o, {}, yt);
+  const int base = f.py(o.log_y ? 1.0 : 0.0);
   const double slot = static_cast<double>(f.right - f.left) / static_cast<double>(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     const int xa = f.left + static_cast<int>(slot * i + slot * 0.15), xb = f.left + static_cast<int>(slot * (i + 1) - slot * 0.15);
-    if (std::isfinite(values[i]) && values[i] > 0) fill_rect(img, xa, f.py(values[i]), xb, f.bottom - 1, palette(i));
+    if (usable(values[i]) && values[i] != (o.log_y ? 1.0 : 0.0)) {
+      const int top = f.py(values[i]);
+      fill_rect(img, xa, std::min(top, base), xb, std::min(std::max(top, base), f.bottom - 1), palette(i));
+    }
     // Each point a 5x5 black square, spread across the bar so equal values stay apart.
     const std::vector<double> none;
     const std::vector<double>& pts = points.empty() ? none : points[i];
     for (size_t k = 0; k < pts.size(); ++k) {
-      if (!std::isfinite(pts[k]) || pts[k] < 0) continue;
+      if (!usable(pts[k])) continue;
       const int x = xa + static_cast<int>((xb - xa) * (k + 1.0) / (pts.size() + 1.0)), y = f.py(pts[k]);
       fill_rect(img, x - 2, y - 2, x + 2, y + 2, kBlack);
     }

@@ -180,19 +180,20 @@ void write_zoo_chart(const std::vector<ZooRow>& rows, const std::string& png_pat
   std::vector<std::string> names;
   for (const ZooRow& r : rows) names.push_back(r.system);
   const int width = std::max(900, 70 * static_cast<int>(rows.size()) + 120);
-  auto panel = [&](ZooStat ZooRow::*stat, const std::string& title, const std::string& y) {
+  auto panel = [&](ZooStat ZooRow::*stat, const std::string& title, const std::string& y, bool log_y = false) {
     std::vector<double> means;
     std::vector<std::vector<double>> runs;
     for (const ZooRow& r : rows) means.push_back((r.*stat).mean), runs.push_back((r.*stat).values);
     plot::PlotOptions o;
-    o.title = title, o.y_label = y, o.width = width;
+    o.title = title, o.y_label = y, o.width = width, o.log_y = log_y;
     return plot::bar_plot(means, names, o, runs);
   };
   const std::string dots = " (DOTS: EACH SEED)";
   io::write_png(png_path, plot::stack_vertical(
                               {panel(&ZooRow::fcd, "QUALITY: FCD, LOWER IS BETTER" + dots, "FCD"),
                                panel(&ZooRow::recall, "DIVERSITY: RECALL, HIGHER IS BETTER" + dots, "RECALL"),
-                               panel(&ZooRow::grad_ratio, "VANISHING GRADIENTS: |GRAD G| LATE / EARLY" + dots, "RATIO")}));
+                               panel(&ZooRow::grad_ratio, "VANISHING GRADIENTS: |GRAD G| LATE / EARLY, BELOW 1: SHRANK" + dots,
+                                     "RATIO (LOG)", true)}));
 }
 
 }  // namespace gan::models

@@ -77,6 +77,32 @@ TEST(Plot, BarPointsAreMarkedAndFitTheAxis) {
   EXPECT_THROW(plot::bar_plot({1.0, 2.0}, {"a", "b"}, o, {{1.0}}), Error);
 }
 
+// On a log axis bars start at 1: a ratio above 1 rises from the baseline, one
+// below hangs under it, and 1 itself draws no bar.
+TEST(Plot, LogBarsRiseOrHangFromOne) {
+  plot::PlotOptions o;
+  o.log_y = true;
+  // The first and last rows of the bar's colour in the image's middle column.
+  const auto bar_rows = [](const io::Image& img) {
+    const int x = img.width / 2;
+    int first = -1, last = -1;
+    for (int y = 0; y < img.height; ++y) {
+      const uint8_t* p = &img.pixels[(static_cast<size_t>(y) * img.width + x) * 3];
+      if (!(p[0] == p[1] && p[1] == p[2])) last = y, first = first < 0 ? y : first;
+    }
+    return std::pair<int, int>{first, last};
+  };
+  // 10 and 0.1, a decade each way, one bar at a time; the point (outside the bar) makes
+  // both axes span the same two decades.
+  const auto up = bar_rows(plot::bar_plot({10.0}, {"a"}, o, {{0.1}}));
+  const auto down = bar_rows(plot::bar_plot({0.1}, {"a"}, o, {{10.0}}));
+  ASSERT_GE(up.first, 0);
+  ASSERT_GE(down.first, 0);
+  EXPECT_NEAR(up.second, down.first, 2);                          // they meet at the baseline
+  EXPECT_NEAR(up.second - up.first, down.second - down.first, 2);  // a decade is a decade either way
+  EXPECT_EQ(bar_rows(plot::bar_plot({1.0}, {"a"}, o, {{0.1, 10.0}})).first, -1);
+}
+
 // Two runs compared: one panel per key drawn, a curve per run in its palette
 // colour; a key no run has is named with the keys they have; runs without an
 // evaluation need named keys; a folder without metrics.jsonl is named.

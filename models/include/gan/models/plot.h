@@ -45,7 +45,9 @@ struct PlotOptions {
 io::Image line_plot(const std::vector<Series>& series, const PlotOptions& o);
 // One bar per value, labels under the bars. points (empty, or one list per
 // bar): values marked on bar i as black squares, e.g. each seed's under a
-// bar at their mean; the y range covers them too. Non-finite values are skipped.
+// bar at their mean; the y range covers them too. Non-finite values are
+// skipped, and negative ones. With o.log_y the bars rise or hang from 1 (a
+// ratio axis; non-positive values skipped).
 io::Image bar_plot(const std::vector<double>& values, const std::vector<std::string>& labels, const PlotOptions& o,
                    const std::vector<std::vector<double>>& points = {});
 // Panels one under another (width = the widest; white fill).
