@@ -6,11 +6,11 @@
 #   scripts/zoo.sh [steps] [seeds...]        (default 1000 steps, seeds 0 1 2)
 #   ZOO_ROOT=runs/zoo (the runs), ZOO_OUT=docs (table and chart), SYSTEMS="dcgan wgan" (a subset), OMP_NUM_THREADS
 #   JOBS=2: two runs at a time (one thread each; default 1)
-# Cost on the 2-vCPU Zen 3 VM at 1 thread, per seed at 1,000 steps, beside two
-# other runs (2026-12-04, training time per run): progan 30 min, r3gan 19,
-# stylegan 24, biggan 11, dcgan and hinge 6-7, cgan 5.5, sagan, ssgan and spheregan
-# 5, projection 4.5, the rest 1.5-3 (wgan, wgan-gp: not yet measured at 1,000);
-# about 2.7 h a seed: three seeds take ~4 h on both cores (JOBS=2), more than one session.
+# Cost on the 2-vCPU Zen 3 VM at 1 thread, per seed at 1,000 steps (mean of
+# seeds 0 and 1, 2026-12-04/05, training time per run, beside other runs):
+# progan 29 min, stylegan 18, wgan-gp 17, wgan 15, r3gan 12, biggan 9.5, ssgan,
+# hinge, sagan, spheregan, cgan and dcgan 4.5-6, the rest 2-3.5: 2.5 CPU-h a
+# seed, ~70 min of wall clock on both cores (JOBS=2).
 # Finished runs (a `done` file) are kept and an interrupted run resumes from
 # its last checkpoint (every 250 steps), so a study can span sessions.
 # ProGAN grows through 7 phases: its fade_steps and stable_steps are set to
