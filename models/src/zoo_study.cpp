@@ -189,11 +189,11 @@ void write_zoo_chart(const std::vector<ZooRow>& rows, const std::string& png_pat
     return plot::bar_plot(means, names, o, runs);
   };
   const std::string dots = " (DOTS: EACH SEED)";
+  const std::string ratio = "VANISHING GRADIENTS: |GRAD G| LATE / EARLY, BELOW 1: SHRANK" + dots;
   io::write_png(png_path, plot::stack_vertical(
                               {panel(&ZooRow::fcd, "QUALITY: FCD, LOWER IS BETTER" + dots, "FCD"),
                                panel(&ZooRow::recall, "DIVERSITY: RECALL, HIGHER IS BETTER" + dots, "RECALL"),
-                               panel(&ZooRow::grad_ratio, "VANISHING GRADIENTS: |GRAD G| LATE / EARLY, BELOW 1: SHRANK" + dots,
-                                     "RATIO (LOG)", true)}));
+                               panel(&ZooRow::grad_ratio, ratio, "RATIO (LOG)", true)}));  // ratios: a log axis
 }
 
 }  // namespace gan::models

@@ -51,7 +51,8 @@ PlainDcgan::PlainDcgan(SystemSetup s)
   d_net_.channels *= setup().pack;  // PacGAN: pack samples stacked on channels
   d_net_.d_minibatch_stddev = setup().minibatch_stddev;
   if (options().has("d_norm")) {  // a system with the key (dcgan, r3gan, spheregan)
-    d_net_.d_norm = parse_dcgan_norm(options().string("d_norm"), "config key 'd_norm' in table [" + options().table() + "]");
+    const std::string where = "config key 'd_norm' in table [" + options().table() + "]";
+    d_net_.d_norm = parse_dcgan_norm(options().string("d_norm"), where);
   }
 }
 PlainDcgan::PlainDcgan(SystemSetup s, const std::string&, int64_t d_outputs) : PlainDcgan(std::move(s)) {
