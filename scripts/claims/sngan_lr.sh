@@ -11,7 +11,7 @@
 # the in-run FCD at each evaluation and the largest ||grad_x D|| on reals seen.
 #   scripts/claims/sngan_lr.sh [out_root] [steps] [n] [seeds...]
 #   (default runs/claims/sngan_lr, 1000, 2000, seeds 0 1)
-#   LRS="2e-3 5e-3" (default), SET="n_critic=5 beta1=0.9" (more --set keys, every arm),
+#   LRS="2e-3 1e-2" (default: the two rates measured below), SET="n_critic=5 beta1=0.9" (more --set keys, every arm),
 #   JOBS=1 (runs side by side), GAN=path (another gan executable)
 # Cost: sngan is ~0.1 s a step at one thread (bench/README.md), ~2-3 min a
 # 1,000-step run with its evaluations.
@@ -34,7 +34,7 @@ cd "$(dirname "$0")/../.."
 source scripts/claims/arms_lib.sh
 root="${1:-runs/claims/sngan_lr}"; steps="${2:-1000}"; n="${3:-2000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1)
-read -r -a lrs <<<"${LRS:-2e-3 5e-3}"
+read -r -a lrs <<<"${LRS:-2e-3 1e-2}"
 read -r -a sets <<<"${SET:-}"
 jobs="${JOBS:-1}"
 gan="${GAN:-build/cpu/cli/gan}"
