@@ -318,7 +318,8 @@ StepStats Trainer::step() {
     if (cfg_.probe_samples > 0) {
       const int64_t fit = cfg_.probe_fit_samples > 0 ? cfg_.probe_fit_samples : cfg_.probe_samples;
       const eval::ProbeResult p =
-          eval::discriminator_probe(*system_, *D_, *state_->data, fit, cfg_.probe_samples, cfg_.system);
+          eval::discriminator_probe(*system_, *D_, *state_->data, fit, cfg_.probe_samples, cfg_.system, {},
+                                    eval::parse_feature_pool(cfg_.probe_pool));
       s.evaluation.emplace_back("probe_accuracy", p.test_accuracy);
       s.evaluation.emplace_back("probe_train_accuracy", p.train_accuracy);
     }

@@ -11,6 +11,7 @@
 #include "gan/models/trainer.h"
 
 #include "gan/cuda/runtime.h"
+#include "gan/models/eval/probe.h"
 #include "gan/models/registry.h"
 
 namespace gan::models {
@@ -107,6 +108,7 @@ const std::vector<Field>& fields() {
       GAN_INT_FIELD(eval_samples),
       GAN_INT_FIELD(probe_samples),
       GAN_INT_FIELD(probe_fit_samples),
+      GAN_STRING_FIELD(probe_pool),
       GAN_STRING_FIELD(out_dir),
   };
   return f;
@@ -210,6 +212,7 @@ void validate_config(const TrainerConfig& c) {
   need(c.eval_samples >= 0, "eval_samples", "must be >= 0 (0: no metric suite)");
   need(c.probe_samples >= 0, "probe_samples", "must be >= 0 (0: no probe of D's features)");
   need(c.probe_fit_samples >= 0, "probe_fit_samples", "must be >= 0 (0: as many as probe_samples)");
+  eval::parse_feature_pool(c.probe_pool);  // names the key
   need(!c.out_dir.empty(), "out_dir", "must not be empty");
   resolve_device(c.device);  // names the key when the device is unusable here
 }

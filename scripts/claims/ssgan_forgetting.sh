@@ -11,6 +11,7 @@
 #   (default runs/claims/ssgan, 3000, 250, seed 0)
 #   PROBE_FIT=m: fit the probe on m labelled images instead (run key probe_fit_samples),
 #   PROBE_TEST=n: test it on n (probe_samples; default the config's 1,000).
+#   PROBE_POOL=avg|max: probe D's 4f x 7 x 7 map pooled to 4f channels (probe_pool; default flat).
 # Also draws each seed's two arms side by side: $out_root/compare-s<seed>.png (probe accuracy, FCD).
 # A run checkpoints at every evaluation and an interrupted one resumes (--resume auto).
 # Measured (2026-12-04, `GAN=... scripts/claims/ssgan_forgetting.sh RUN 6000 500 0`,
@@ -64,6 +65,7 @@ for seed in "${seeds[@]}"; do
     [ "$arm" = none ] && extra=(--set ssgan.rotation_weight_d=0 --set ssgan.rotation_weight_g=0)
     [ -z "${PROBE_FIT:-}" ] || extra+=(--set probe_fit_samples="$PROBE_FIT")
     [ -z "${PROBE_TEST:-}" ] || extra+=(--set probe_samples="$PROBE_TEST")
+    [ -z "${PROBE_POOL:-}" ] || extra+=(--set probe_pool="$PROBE_POOL")
     OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$gan" train --config configs/ssgan-fmnist.toml --set steps="$steps" \
       --set seed="$seed" --set eval_every="$every" --set checkpoint_every="$every" --set sample_every="$steps" \
       --set out_dir="$out" ${extra[@]+"${extra[@]}"} --resume auto -q

@@ -574,6 +574,87 @@ TEST(LinearProbe, TrainerLogsItForAnySystemWithFeaturesAndNamesTheKey) {
   EXPECT_NE(neg_fit.find("config key 'probe_fit_samples': must be >= 0"), std::string::npos) << neg_fit;
 }
 
+// probe_pool: a DCGAN D's map [N, w, k, k] pooled over k x k to [N, w], by mean or max, against loops over
+// the judge's own map; a system whose features have no spatial axes is refused, naming the key and the shape.
+TEST(LinearProbe, PoolsTheFeatureMapPerChannelOrNamesTheKey) {
+  const auto data = testing::labelled_images(12);
+  for (const char* name : {"dcgan", "ssgan", "sgan"}) {
+    auto sys = build(name, LossKind::non_saturating);
+    Generator init(3);
+    auto D = sys->make_discriminator(init);
+    const Tensor x = data->images.narrow0(0, 7);
+    Tensor map;
+    {
+      D->eval();
+      NoGradGuard ng;
+      map = sys->judge(*D, x, {}).features;
+      D->train(true);
+    }
+    ASSERT_EQ(map.dim(), 4) << name;
+    const int64_t n = map.size(0), c = map.size(1), hw = map.size(2) * map.size(3);
+    const std::vector<double> m = map.to_double_vector();
+    const std::vector<double> avg = eval::discriminator_features(*sys, *D, x, name, eval::FeaturePool::avg).to_double_vector();
+    const std::vector<double> mx = eval::discriminator_features(*sys, *D, x, name, eval::FeaturePool::max).to_double_vector();
+    const Tensor flat = eval::discriminator_features(*sys, *D, x, name, eval::FeaturePool::flat);
+    EXPECT_EQ(flat.shape(), (Shape{n, c * hw})) << name;
+    EXPECT_EQ(flat.to_double_vector(), m) << name;
+    ASSERT_EQ(avg.size(), static_cast<size_t>(n * c)) << name;
+    ASSERT_EQ(mx.size(), static_cast<size_t>(n * c)) << name;
+    for (int64_t i = 0; i < n * c; ++i) {
+      double sum = 0, best = -1e300;
+      for (int64_t p = 0; p < hw; ++p) {
+        sum += m[static_cast<size_t>(i * hw + p)];
+        best = std::max(best, m[static_cast<size_t>(i * hw + p)]);
+      }
+      EXPECT_NEAR(avg[static_cast<size_t>(i)], sum / static_cast<double>(hw), 1e-5) << name << " row*channel " << i;
+      EXPECT_EQ(mx[static_cast<size_t>(i)], best) << name << " row*channel " << i;
+    }
+    EXPECT_TRUE(D->is_training()) << name;
+  }
+  // ProGAN's D ends in a 4x4 conv to a vector [N, v_0]: nothing to pool; D's mode is still restored.
+  SystemSetup ps;
+  ps.loss = LossKind::wasserstein;
+  ps.image_size = 32;
+  ps.options = default_options("progan");
+  auto progan = make_system("progan", std::move(ps));
+  Generator init(4);
+  auto D = progan->make_discriminator(init);
+  const auto big = testing::labelled_images(12, 10, 32);
+  const std::string flat_only = error_of([&] {
+    eval::discriminator_probe(*progan, *D, *big, 5, 5, "progan", {}, eval::FeaturePool::avg);
+  });
+  EXPECT_NE(flat_only.find("config key 'probe_pool' = \"avg\": system 'progan' returns features ["), std::string::npos)
+      << flat_only;
+  EXPECT_NE(flat_only.find("not a map [N, C, H, W] to pool"), std::string::npos) << flat_only;
+  EXPECT_TRUE(D->is_training());
+  TrainerConfig bad;
+  bad.probe_pool = "mean";
+  const std::string key = error_of([&] { validate_config(bad); });
+  EXPECT_NE(key.find("config key 'probe_pool': expected \"flat\", \"avg\" or \"max\", got \"mean\""),
+            std::string::npos)
+      << key;
+  // The key reaches the Trainer's probe: an ssgan run probing pooled features logs an accuracy.
+  TrainerConfig cfg;
+  set_config_value(cfg, "system", "ssgan");
+  set_config_value(cfg, "z_dim", "8");
+  set_config_value(cfg, "features_g", "2");
+  set_config_value(cfg, "features_d", "2");
+  set_config_value(cfg, "probe_pool", "max");
+  cfg.batch = 4;
+  cfg.checkpoint_every = cfg.sample_every = 0;
+  cfg.eval_every = 1;
+  cfg.eval_samples = 0;
+  cfg.probe_samples = cfg.probe_fit_samples = 6;
+  cfg.out_dir = ::testing::TempDir() + "/gan_probe_pool_" + std::to_string(::getpid());
+  Trainer t(cfg, data);
+  double acc = -1;
+  for (const auto& [n, v] : t.step().evaluation)
+    if (n == "probe_accuracy") acc = v;
+  EXPECT_GE(acc, 0.0);
+  EXPECT_LE(acc, 1.0);
+  fs::remove_all(cfg.out_dir);
+}
+
 TEST(Infogan, MatchedAgreementIsTheBestOneToOneMatching) {
   // Against brute force over every matching of small random tables (square and rectangular).
   Generator gen(31);

@@ -25,7 +25,22 @@ double accuracy(const Tensor& logits, const Tensor& y) {
   return n ? static_cast<double>(hit) / static_cast<double>(n) : 0.0;
 }
 
+// features [N, ...] -> [N, F] as the probe reads them.
+Tensor pooled(const Tensor& f, FeaturePool pool, const std::string& name) {
+  if (pool == FeaturePool::flat) return f.flatten(1);
+  GAN_CHECK(f.dim() == 4, "config key 'probe_pool' = \"", pool == FeaturePool::avg ? "avg" : "max", "\": system '", name,
+            "' returns features ", shape_str(f.shape()), ", not a map [N, C, H, W] to pool (use \"flat\")");
+  return pool == FeaturePool::avg ? ops::mean(f, {2, 3}) : ops::max(f, {2, 3});
+}
+
 }  // namespace
+
+FeaturePool parse_feature_pool(const std::string& name) {
+  if (name == "flat") return FeaturePool::flat;
+  if (name == "avg") return FeaturePool::avg;
+  if (name == "max") return FeaturePool::max;
+  throw Error("config key 'probe_pool': expected \"flat\", \"avg\" or \"max\", got \"" + name + "\"");
+}
 
 ProbeResult linear_probe(const Tensor& train_x, const Tensor& train_y, const Tensor& test_x, const Tensor& test_y,
                          int64_t k, const ProbeOptions& o) {
@@ -63,8 +78,13 @@ ProbeResult linear_probe(const Tensor& train_x, const Tensor& train_y, const Ten
   return r;
 }
 
-Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& images, const std::string& name) {
-  const bool was = D.is_training();
+Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& images, const std::string& name,
+                              FeaturePool pool) {
+  struct RestoreMode {  // D's training mode comes back however this returns
+    nn::Module& m;
+    bool was;
+    ~RestoreMode() { m.train(was); }
+  } restore{D, D.is_training()};
   D.eval();
   NoGradGuard ng;
   const Device dev = D.parameters().front().device();
@@ -73,19 +93,15 @@ Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& im
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t m = std::min(chunk, n - i);
     const Judgement j = system.judge(D, images.narrow0(i, m).to(dev), {});
-    if (!j.features.defined()) {
-      D.train(was);
-      throw Error("config key 'probe_samples': system '" + name +
-                  "' returns no features from its judge (the probe reads D's penultimate features)");
-    }
-    parts.push_back(j.features.flatten(1).to(Device::cpu()));
+    GAN_CHECK(j.features.defined(), "config key 'probe_samples': system '", name,
+              "' returns no features from its judge (the probe reads D's penultimate features)");
+    parts.push_back(pooled(j.features, pool, name).to(Device::cpu()));
   }
-  D.train(was);
   return parts.size() == 1 ? parts[0] : ops::cat(parts, 0);
 }
 
 ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t fit, int64_t test,
-                                const std::string& name, const ProbeOptions& o) {
+                                const std::string& name, const ProbeOptions& o, FeaturePool pool) {
   GAN_CHECK(fit >= 1 && test >= 1, "config keys 'probe_fit_samples' = ", fit, ", 'probe_samples' = ", test,
             ": the probe needs at least one image to fit and one to test");
   const int64_t total = fit + test;
@@ -101,7 +117,7 @@ ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset&
             " to test), dataset ", data.source, " has ", rows.size());
   const Tensor idx = Tensor::from_data({total}, rows);
   const Tensor x = ops::index_select0(data.images, idx), y = ops::index_select0(data.labels, idx);
-  const Tensor feats = discriminator_features(system, D, x, name);
+  const Tensor feats = discriminator_features(system, D, x, name, pool);
   return linear_probe(feats.narrow0(0, fit), y.narrow0(0, fit), feats.narrow0(fit, test), y.narrow0(fit, test),
                       std::max<int64_t>(data.num_classes, 2), o);
 }

@@ -72,7 +72,7 @@ Tensor PlainDcgan::generate(nn::Module& G, const Latent& l) { return G(l.z); }
 Judgement PlainDcgan::judge(nn::Module& D, const Tensor& x, const Tensor&) {
   auto& d = as<DcganDiscriminator>(D, "a DCGAN system");
   const Tensor h = d.features(x);  // D(x) = head(features(x)), as DcganDiscriminator::forward
-  return {d.head(h), {}, h.flatten(1)};
+  return {d.head(h), {}, h};  // features: the map [N, w, k, k]
 }
 
 void require_loss(const SystemSetup& s, LossKind kind, const char* system) {

@@ -53,7 +53,7 @@ class InfoganDiscriminator : public nn::Module {
     register_module("q", q);
     nn::init::dcgan_init(*q, gen);
   }
-  // features [N, w * k * k] (a judgement's) -> Q's outputs [N, q_out].
+  // features [N, w, k, k] (a judgement's, or flattened [N, w * k * k]) -> Q's outputs [N, q_out].
   Tensor q_head(const Tensor& features) {
     const int64_t n = features.size(0);
     const Tensor out = (*q)(features.reshape({n, w, k, k}));
@@ -98,7 +98,7 @@ class Infogan : public GanSystem {
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor&) override {
     auto& body = *nets::as<InfoganDiscriminator>(D, "infogan").body;
     const Tensor h = body.features(x);
-    return {body.head(h), {}, h.flatten(1)};
+    return {body.head(h), {}, h};
   }
 
   int64_t latent_classes() const override { return n_cat_; }

@@ -59,7 +59,7 @@ class Sgan : public GanSystem {
     auto& d = nets::as<DcganDiscriminator>(D, "sgan");
     const Tensor h = d.features(x);      // [N, w, k, k]
     const Tensor logits = d.head(h);     // [N, K]
-    return {logsumexp_rows(logits), logits, h.flatten(1)};
+    return {logsumexp_rows(logits), logits, h};
   }
 
   void attach_data(const std::shared_ptr<const Dataset>& data) override {

@@ -46,12 +46,12 @@ class Ssgan : public GanSystem {
     return {nets::normal_noise(n, z_dim_, gen, device), {}, {}};
   }
   Tensor generate(nn::Module& G, const Latent& l) override { return G(l.z); }
-  // D(x) [N, 1 + 4] -> adv [N] (column 0), the rotation logits [N, 4] (as class_logits), features.
+  // D(x) [N, 1 + 4] -> adv [N] (column 0), the rotation logits [N, 4] (as class_logits), features [N, w, k, k].
   Judgement judge(nn::Module& D, const Tensor& x, const Tensor&) override {
     auto& d = nets::as<DcganDiscriminator>(D, "ssgan");
     const Tensor h = d.features(x);
     const Tensor out = d.head(h);
-    return {ops::slice(out, 1, 0, 1).reshape({x.size(0)}), ops::slice(out, 1, 1, 1 + kRotations), h.flatten(1)};
+    return {ops::slice(out, 1, 0, 1).reshape({x.size(0)}), ops::slice(out, 1, 1, 1 + kRotations), h};
   }
 
   LossOut d_loss(const DLossInput& in) override {

@@ -62,7 +62,8 @@ struct Latent {
 struct Judgement {
   Tensor adv;           // [N] the real/fake output: a logit, or a critic value
   Tensor class_logits;  // [N, K], or undefined (ACGAN, semi-supervised GAN)
-  Tensor features;      // [N, F] D's penultimate features, or undefined (feature matching)
+  Tensor features;      // D's penultimate features, [N, F] or a map [N, C, H, W] (the DCGAN D's), or undefined
+                        // (read by feature matching, InfoGAN's Q and the linear probe)
 };
 
 struct DLossInput {

@@ -112,6 +112,8 @@ struct TrainerConfig {
                                // fit on the data's first m labelled images, tested on the next n (probe_accuracy)
   int64_t probe_fit_samples = 0;  // m; 0: m = n. Few (e.g. 100) make the probe harder: with 1,000 even an
                                   // untrained D's features separate Fashion-MNIST's classes (0.82)
+  std::string probe_pool = "flat";  // what the probe reads of a feature map [N, C, H, W]: "flat" (every unit),
+                                    // "avg" / "max" (a global pool to [N, C]; eval/probe.h)
   std::string out_dir = "runs/gan";
 };
 

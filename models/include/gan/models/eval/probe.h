@@ -12,9 +12,17 @@
 // it every eval_every steps when run key probe_samples = n > 0 (m: run key
 // probe_fit_samples, default n), for any system whose judge returns features
 // (probe_accuracy in metrics.jsonl).
+//
+// Run key probe_pool picks what of a feature map [N, C, H, W] the probe reads:
+// every unit flattened (C*H*W, "flat"), or one number per channel (C) by a
+// global average ("avg") or max ("max") over H x W. Pooling takes away the
+// spatial layout that lets even a random conv net's flattened map separate
+// Fashion-MNIST's classes; SSGAN's paper pools D's maps the same way for its
+// linear evaluation.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "gan/models/data.h"
@@ -29,6 +37,10 @@ struct ProbeOptions {
   double l2 = 1e-3;          // weight decay (l2 / 2) |W|^2 (not on the bias)
 };
 
+enum class FeaturePool { flat, avg, max };
+// "flat" | "avg" | "max"; gan::Error naming config key 'probe_pool' otherwise.
+FeaturePool parse_feature_pool(const std::string& name);
+
 struct ProbeResult {
   double train_accuracy = 0;
   double test_accuracy = 0;
@@ -41,15 +53,19 @@ ProbeResult linear_probe(const Tensor& train_x, const Tensor& train_y, const Ten
                          int64_t num_classes, const ProbeOptions& o = {});
 
 // D's features of `images` [N, C, S, S] through system.judge (D in eval mode
-// under no-grad, chunks of 500; D's mode restored) -> [N, F] on the CPU.
-// gan::Error naming the system when its judge returns no features.
-Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& images, const std::string& system_name);
+// under no-grad, chunks of 500; D's mode restored) -> [N, F] on the CPU
+// (flat: F = every unit; avg / max: F = C of a map [N, C, H, W]).
+// gan::Error naming the system when its judge returns no features, or
+// features with no spatial axes to pool (naming key probe_pool and the shape).
+Tensor discriminator_features(GanSystem& system, nn::Module& D, const Tensor& images, const std::string& system_name,
+                              FeaturePool pool = FeaturePool::flat);
 
 // The probe of D on data's first `fit` labelled images and the next `test`.
 // gan::Error naming the keys probe_fit_samples and probe_samples when data has
 // fewer than fit + test labelled images.
 ProbeResult discriminator_probe(GanSystem& system, nn::Module& D, const Dataset& data, int64_t fit, int64_t test,
-                                const std::string& system_name, const ProbeOptions& o = {});
+                                const std::string& system_name, const ProbeOptions& o = {},
+                                FeaturePool pool = FeaturePool::flat);
 
 // Clustering accuracy of a contingency table counts[a][b] (rows: clusters —
 // InfoGAN's code values; columns: classes): the largest share of the total
