@@ -51,6 +51,22 @@
 # rotation task, and forgetting cannot show. What the rotation task does show: in-run FCD
 # lower than without it at all 16 evaluations of the two seeds (35 vs 38 and 41 vs 45 at
 # 2,000), as in the 6,000-step run's first half.
+# Pooled features (2026-12-05, `PROBE_FIT=100 PROBE_TEST=2000 PROBE_POOL=avg
+# scripts/claims/ssgan_forgetting.sh RUN 2000 250 S`, seeds 0 and 1): D's 128 x 7 x 7 map averaged to
+# its 128 channels, so the probe cannot lean on spatial layout. Untrained (10-20 steps): 0.572-0.590.
+#   step          250   500   750  1000  1250  1500  1750  2000   mean
+#   rotation s0  .573  .573  .588  .578  .563  .574  .593  .584   .578
+#   none     s0  .562  .571  .569  .568  .558  .570  .567  .568   .566
+#   rotation s1  .582  .558  .558  .557  .543  .540  .545  .550   .554
+#   none     s1  .560  .569  .574  .576  .571  .547  .552  .559   .563
+# Seed 0 reads as the claim (rotation above at all 8 evaluations) and seed 1 as its opposite
+# (rotation below at 7 of 8): the arms differ by seed more than by the rotation task. Neither D's
+# pooled features rise above an untrained D's either. For contrast, InfoGAN's D (the same body,
+# whose Q head learns a categorical code) moves this probe from 0.577 untrained to 0.606 at 1,000
+# steps (`gan train --config configs/infogan-fmnist.toml --set probe_samples=2000 --set
+# probe_fit_samples=100 --set probe_pool=avg ...`): the probe sees features learned with a class-like
+# target, and finds none learned by the adversarial or the rotation loss at this scale. The in-run
+# FCD of every run equals the flat-probe runs' exactly: the probe does not disturb training.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/claims/arms_lib.sh
