@@ -16,8 +16,7 @@ DcganNorm parse_dcgan_norm(const std::string& name, const std::string& where) {
   if (name == "layer") return DcganNorm::layer;
   if (name == "none") return DcganNorm::none;
   if (name == "spectral") return DcganNorm::spectral;
-  if (!where.empty()) throw Error(where + ": expected batch, layer, none or spectral, got \"" + name + "\"");
-  throw Error("unknown normalization '" + name + "' (expected one of: batch, layer, none, spectral)");
+  throw Error(where + ": expected batch, layer, none or spectral, got \"" + name + "\"");
 }
 
 const char* dcgan_norm_name(DcganNorm n) {

@@ -34,7 +34,7 @@ class Projection : public GanSystem {
     const std::string& n = options().string("d_norm");
     GAN_CHECK(n == "spectral" || n == "batch", "config table [projection] key 'd_norm': expected \"spectral\" or \"batch\", got \"",
               n, "\"");
-    d_norm_ = parse_dcgan_norm(n);
+    d_norm_ = parse_dcgan_norm(n, "config table [projection] key 'd_norm'");
     g_class_input_ = options().boolean("g_class_input");
   }
 

@@ -30,7 +30,7 @@ class WganGp : public nets::PlainDcgan {
     const std::string norm = options().string("critic_norm");
     GAN_CHECK(norm == "layer" || norm == "none", "config key 'critic_norm' in table [wgan-gp]: expected \"layer\" or ",
               "\"none\" (batch norm couples a batch's images, which a per-sample penalty forbids), got \"", norm, "\"");
-    d_net_.d_norm = parse_dcgan_norm(norm);
+    d_net_.d_norm = parse_dcgan_norm(norm, "config key 'critic_norm' in table [wgan-gp]");
     nets::require_loss(setup(), LossKind::wasserstein, "wgan-gp");
   }
 

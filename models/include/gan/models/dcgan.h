@@ -42,8 +42,8 @@ namespace gan::models {
 // forward, persistent u and v), its weight drawn from N(0, 0.02) before wrapping.
 enum class DcganNorm { batch, layer, none, spectral };
 // "batch", "layer", "none", "spectral"; else gan::Error listing them, led by
-// `where` when given (e.g. "config key 'd_norm' in table [dcgan]").
-DcganNorm parse_dcgan_norm(const std::string& name, const std::string& where = "");
+// `where`, the config key it came from (e.g. "config key 'd_norm' in table [dcgan]").
+DcganNorm parse_dcgan_norm(const std::string& name, const std::string& where);
 const char* dcgan_norm_name(DcganNorm n);
 
 struct DcganOptions {
