@@ -10,7 +10,8 @@
 # seeds 0 and 1, 2026-12-04/05, training time per run, beside other runs):
 # progan 29 min, stylegan 18, wgan-gp 17, wgan 15, r3gan 12, biggan 9.5, ssgan,
 # hinge, sagan, spheregan, cgan and dcgan 4.5-6, the rest 2-3.5: 2.5 CPU-h a
-# seed, ~70 min of wall clock on both cores (JOBS=2).
+# seed, 70-90 min of wall clock on both cores (JOBS=2; seed 2, 2026-12-05:
+# 2.6 CPU-h, 90 min beside two other runs).
 # Finished runs (a `done` file) are kept and an interrupted run resumes from
 # its last checkpoint (every 250 steps), so a study can span sessions.
 # ProGAN grows through 7 phases: its fade_steps and stable_steps are set to
