@@ -17,8 +17,8 @@
 // every unit flattened (C*H*W, "flat"), or one number per channel (C) by a
 // global average ("avg") or max ("max") over H x W. Pooling takes away the
 // spatial layout that lets even a random conv net's flattened map separate
-// Fashion-MNIST's classes; SSGAN's paper pools D's maps the same way for its
-// linear evaluation.
+// Fashion-MNIST's classes (an untrained DCGAN D with 100 images to fit:
+// 0.69 flat, 0.58 averaged; scripts/claims/ssgan_forgetting.sh).
 #pragma once
 
 #include <cstdint>
