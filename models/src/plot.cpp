@@ -153,7 +153,11 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 
 std::string tick_label(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
+  // Whole numbers up to 10^7 in full (training steps: "12000", not "1.2e+04").
+  if (std::abs(v) >= 1e4 && std::abs(v) < 1e7 && v == std::round(v))
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
 }
 

@@ -31,6 +31,9 @@ TEST(Plot, NiceTicks) {
   EXPECT_EQ(t, (std::vector<double>{0, 500, 1000}));
   EXPECT_EQ(plot::tick_label(0.25), "0.25");
   EXPECT_EQ(plot::tick_label(3e-5), "3e-05");
+  EXPECT_EQ(plot::tick_label(12000), "12000");  // steps in full, not 1.2e+04
+  EXPECT_EQ(plot::tick_label(1e7), "1e+07");
+  EXPECT_EQ(plot::tick_label(12345.5), "1.235e+04");
 }
 
 TEST(Plot, TextAndSeriesPaintPixels) {

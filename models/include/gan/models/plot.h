@@ -58,6 +58,6 @@ void draw_text(io::Image& img, int x, int y, const std::string& text, Color c, i
 int text_width(const std::string& text, int scale = 1);
 // Tick values covering [lo, hi] (about `target` of them) and their labels.
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
-std::string tick_label(double v);
+std::string tick_label(double v);  // 4 significant digits; whole numbers in [1e4, 1e7) in full
 
 }  // namespace gan::models::plot
