@@ -66,7 +66,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/claims/arms_lib.sh
-root="${1:-runs/claims/augment}"; steps="${2:-3000}"; shift 2 || true
+root="${1:-runs/claims/augment}"; steps="${2:-3000}"; shift 2 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
 limit="${LIMIT:-1000}"; eval_every="${EVAL_EVERY:-500}"; read -r -a arms <<< "${ARMS:-none diffaugment ada}"

@@ -17,7 +17,7 @@
 #   (default runs/claims/lsgan_ring, 400, 25, seeds 1 2 3 4 5)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="${1:-runs/claims/lsgan_ring}"; steps="${2:-400}"; every="${3:-25}"; shift 3 || true
+root="${1:-runs/claims/lsgan_ring}"; steps="${2:-400}"; every="${3:-25}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
 gan=build/cpu/cli/gan
 for loss in non_saturating least_squares; do

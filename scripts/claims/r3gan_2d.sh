@@ -32,7 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/claims/mixture_lib.sh
-root="${1:-runs/claims/r3gan_2d}"; grid_steps="${2:-12000}"; ring_steps="${3:-2000}"; shift 3 || true
+root="${1:-runs/claims/r3gan_2d}"; grid_steps="${2:-12000}"; ring_steps="${3:-2000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3)
 gan="${GAN:-build/cpu/cli/gan}"
 mkdir -p "$root"

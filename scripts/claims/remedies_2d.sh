@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/claims/mixture_lib.sh
-root="${1:-runs/claims/remedies_2d}"; ring_steps="${2:-2000}"; grid_steps="${3:-12000}"; shift 3 || true
+root="${1:-runs/claims/remedies_2d}"; ring_steps="${2:-2000}"; grid_steps="${3:-12000}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(1 2 3 4 5)
 gan="${GAN:-build/cpu/cli/gan}"
 mkdir -p "$root"

@@ -6,7 +6,7 @@
 # Prints one line per run and a table of mean +- spread; results in $out_root/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="${1:-runs/claims/sgan}"; steps="${2:-1000}"; shift 2 || true
+root="${1:-runs/claims/sgan}"; steps="${2:-1000}"; shift 2 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 gan=build/cpu/cli/gan
 mkdir -p "$root"

@@ -70,7 +70,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/claims/arms_lib.sh
-root="${1:-runs/claims/ssgan}"; steps="${2:-3000}"; every="${3:-250}"; shift 3 || true
+root="${1:-runs/claims/ssgan}"; steps="${2:-3000}"; every="${3:-250}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: another build, or a copy that a rebuild cannot replace mid-run
 for seed in "${seeds[@]}"; do

@@ -29,7 +29,7 @@
 # +0.964 at 3,000; wgan +0.761, wgan-gp +0.915.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root="${1:-runs/claims/wgan}"; steps="${2:-1500}"; every="${3:-100}"; shift 3 || true
+root="${1:-runs/claims/wgan}"; steps="${2:-1500}"; every="${3:-100}"; shift 3 || shift $# || true
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0)
 gan="${GAN:-build/cpu/cli/gan}"  # GAN=path: a copy that a rebuild cannot replace mid-run
 for seed in "${seeds[@]}"; do
