@@ -13,6 +13,7 @@
 #include "gan/autograd.h"
 #include "gan/checkpoint.h"
 #include "gan/io/atomic_file.h"
+#include "gan/ops.h"
 #include "gan/models/trained.h"
 #include "gan/models/trainer.h"
 
@@ -140,6 +141,39 @@ TEST(TrainerResume, AdaAugmentationWithR1IsExact) {
   c.ada_kimg = 0.002;
   c.r1_weight = 1;
   expect_exact_resume(c, "ada");
+}
+
+// No leak into what G shows: augmentation is applied to D's inputs only. The sample
+// grid of a run with DiffAugment's transforms at p = 1 equals, byte for byte, that of the
+// same run without them, and two writes of it agree (an augmentation on the sample path
+// would draw a new shift, cutout and colour each time). G's weights are scaled up so that
+// its images have structure for a shift or a cutout to change (at DCGAN's N(0, 0.02) init
+// they are a flat grey in 8 bits): another seed's grid differs.
+TEST(TrainerAugment, SampleGridsAreNeverAugmented) {
+  const auto data = synthetic_data();
+  auto grid = [&](const std::string& augment, uint64_t seed, int writes) {
+    TrainerConfig c = tiny_config(temp_dir("aug_" + std::to_string(seed) + augment.substr(0, 5)));
+    c.augment = augment;  // ada_target 0: p = 1, every image D sees is augmented
+    c.ema_decay = 0;      // samples come from G itself
+    c.seed = seed;
+    Trainer t(c, data);
+    {
+      NoGradGuard ng;
+      for (Tensor& p : t.generator().parameters()) p.copy_(ops::mul(p, 40.0));
+    }
+    const std::string path = c.out_dir + "/grid.png";
+    std::vector<std::string> out;
+    for (int i = 0; i < writes; ++i) {
+      t.write_samples(path);
+      out.push_back(read_bytes(path));
+    }
+    fs::remove_all(c.out_dir);
+    return out;
+  };
+  const std::vector<std::string> on = grid("translation,cutout,color", 42, 2), off = grid("", 42, 1);
+  EXPECT_EQ(on[0], off[0]);
+  EXPECT_EQ(on[1], on[0]);
+  EXPECT_NE(grid("", 43, 1)[0], off[0]);  // the grid shows G's images, not a constant
 }
 
 // PacGAN packing and the minibatch-stddev feature change D's input and last layer.
