@@ -522,25 +522,35 @@ TEST(LinearProbe, MatchesANaiveFitAndSeparatesSeparableClasses) {
   EXPECT_LT(eval::linear_probe(x.narrow0(0, n), s.narrow0(0, n), x.narrow0(n, n), s.narrow0(n, n), k, o).test_accuracy, 0.7);
 }
 
+// A tiny run of `system` that probes D after every step (no metric suite, samples or checkpoints).
+TrainerConfig probe_run(const std::string& system, const std::string& tag) {
+  TrainerConfig c;
+  set_config_value(c, "system", system);
+  set_config_value(c, "z_dim", "8");
+  set_config_value(c, "features_g", "2");
+  set_config_value(c, "features_d", "2");
+  c.batch = 8;
+  c.checkpoint_every = c.sample_every = 0;
+  c.eval_every = 1;
+  c.eval_samples = 0;
+  c.out_dir = ::testing::TempDir() + "/gan_probe_" + tag + "_" + std::to_string(::getpid());
+  return c;
+}
+
+// probe_accuracy as a step logged it; -1 when it did not.
+double probe_accuracy(const StepStats& s) {
+  for (const auto& [n, v] : s.evaluation)
+    if (n == "probe_accuracy") return v;
+  return -1;
+}
+
 TEST(LinearProbe, TrainerLogsItForAnySystemWithFeaturesAndNamesTheKey) {
   const auto data = testing::labelled_images(40);
   for (const char* name : {"dcgan", "ssgan"}) {
-    TrainerConfig c;
-    set_config_value(c, "system", name);
-    set_config_value(c, "z_dim", "8");
-    set_config_value(c, "features_g", "2");
-    set_config_value(c, "features_d", "2");
-    c.batch = 8;
-    c.checkpoint_every = c.sample_every = 0;
-    c.eval_every = 1;
-    c.eval_samples = 0;
+    TrainerConfig c = probe_run(name, "flat");
     c.probe_samples = 10;
-    c.out_dir = ::testing::TempDir() + "/gan_probe_" + std::to_string(::getpid());
     Trainer t(c, data);
-    const StepStats s = t.step();
-    double acc = -1;
-    for (const auto& [n, v] : s.evaluation)
-      if (n == "probe_accuracy") acc = v;
+    const double acc = probe_accuracy(t.step());
     EXPECT_GE(acc, 0.0) << name;
     EXPECT_LE(acc, 1.0) << name;
     EXPECT_TRUE(t.discriminator().is_training()) << name;  // the probe restores D's mode
@@ -634,22 +644,12 @@ TEST(LinearProbe, PoolsTheFeatureMapPerChannelOrNamesTheKey) {
             std::string::npos)
       << key;
   // The key reaches the Trainer's probe: an ssgan run probing pooled features logs an accuracy.
-  TrainerConfig cfg;
-  set_config_value(cfg, "system", "ssgan");
-  set_config_value(cfg, "z_dim", "8");
-  set_config_value(cfg, "features_g", "2");
-  set_config_value(cfg, "features_d", "2");
+  TrainerConfig cfg = probe_run("ssgan", "pool");
   set_config_value(cfg, "probe_pool", "max");
   cfg.batch = 4;
-  cfg.checkpoint_every = cfg.sample_every = 0;
-  cfg.eval_every = 1;
-  cfg.eval_samples = 0;
   cfg.probe_samples = cfg.probe_fit_samples = 6;
-  cfg.out_dir = ::testing::TempDir() + "/gan_probe_pool_" + std::to_string(::getpid());
   Trainer t(cfg, data);
-  double acc = -1;
-  for (const auto& [n, v] : t.step().evaluation)
-    if (n == "probe_accuracy") acc = v;
+  const double acc = probe_accuracy(t.step());
   EXPECT_GE(acc, 0.0);
   EXPECT_LE(acc, 1.0);
   fs::remove_all(cfg.out_dir);
