@@ -13,9 +13,9 @@
 #include "gan/autograd.h"
 #include "gan/checkpoint.h"
 #include "gan/io/atomic_file.h"
-#include "gan/ops.h"
 #include "gan/models/trained.h"
 #include "gan/models/trainer.h"
+#include "gan/ops.h"
 
 namespace gan::models {
 namespace {
